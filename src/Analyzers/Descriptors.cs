@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace MemoryRetention.Analyzers
 {
     /// <summary>The rule identifiers. One constant per rule; every descriptor is built from the catalog below.</summary>
-    public static class RuleIds
+    public static partial class RuleIds
     {
         public const string UndisposedHandlerDisposable = "MEM020";
     }
