@@ -69,8 +69,17 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM020_UndisposedHandlerDisposable,
                 creation.Syntax.GetLocation(),
-                createdType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                Describe(creation, createdType),
                 code.Describe()));
+        }
+
+        /// <summary>"'StreamReader'", or "'IDisposable' from 'BeginScope'" for a factory's result.</summary>
+        private static string Describe(IOperation creation, ITypeSymbol createdType)
+        {
+            var typeName = createdType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+            return creation is IInvocationOperation invocation
+                ? "'" + typeName + "' from '" + invocation.TargetMethod.Name + "'"
+                : "'" + typeName + "'";
         }
 
         /// <summary>The type of the object a creation hands over: the constructed type, or a factory's (awaited) return type.</summary>
