@@ -70,6 +70,7 @@ namespace MemoryRetention.Analyzers.Flow
             "System.Net.Http.HttpClient");
 
         private readonly ImmutableArray<(INamedTypeSymbol Type, ImmutableHashSet<string> Methods)> _factories;
+        private readonly ImmutableHashSet<string> _factoryMethodNames;
         private readonly ImmutableHashSet<INamedTypeSymbol> _nothingToRelease;
         private readonly ImmutableHashSet<INamedTypeSymbol> _owningWrappers;
 
@@ -95,6 +96,14 @@ namespace MemoryRetention.Analyzers.Flow
             }
 
             _factories = factories.ToImmutable();
+            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            names.Add("Create");
+            foreach (var (_, methods) in _factories)
+            {
+                names.UnionWith(methods);
+            }
+
+            _factoryMethodNames = names.ToImmutable();
             _nothingToRelease = ResolveSet(compilation, NothingToReleaseNames);
             _owningWrappers = ResolveSet(compilation, OwningWrapperNames);
         }
@@ -136,6 +145,12 @@ namespace MemoryRetention.Analyzers.Flow
         /// <summary>True when <paramref name="method"/> returns a new disposable the caller owns.</summary>
         public bool IsFactory(IMethodSymbol method)
         {
+            // Cheap rejection first: this runs for every invocation in the compilation.
+            if (!_factoryMethodNames.Contains(method.Name))
+            {
+                return false;
+            }
+
             var original = method.ReducedFrom ?? method;
             var containing = original.ContainingType?.OriginalDefinition;
             if (containing is null)
