@@ -126,7 +126,8 @@ namespace MemoryRetention.CodeFixes
                 return null;
             }
 
-            var isAwait = IsAsyncDisposable(createdType, model.Compilation) && IsInAsyncFunction(statement);
+            // A struct handle (a token registration) disposes synchronously; `await using` would wait for a running callback.
+            var isAwait = !createdType.IsValueType && IsAsyncDisposable(createdType, model.Compilation) && IsInAsyncFunction(statement);
             if (!canDeclare && container is GlobalStatementSyntax)
             {
                 return null;

@@ -73,6 +73,7 @@ namespace MemoryRetention.Analyzers.Flow
         private readonly ImmutableHashSet<string> _factoryMethodNames;
         private readonly ImmutableHashSet<INamedTypeSymbol> _nothingToRelease;
         private readonly ImmutableHashSet<INamedTypeSymbol> _owningWrappers;
+        private readonly ImmutableHashSet<INamedTypeSymbol> _timers;
 
         private DisposableTypes(Compilation compilation)
         {
@@ -106,6 +107,9 @@ namespace MemoryRetention.Analyzers.Flow
             _factoryMethodNames = names.ToImmutable();
             _nothingToRelease = ResolveSet(compilation, NothingToReleaseNames);
             _owningWrappers = ResolveSet(compilation, OwningWrapperNames);
+            _timers = ResolveSet(compilation, TimerNames);
+            CancellationTokenSource = KnownTypes.Get(compilation, "System.Threading.CancellationTokenSource");
+            TimeProvider = KnownTypes.Get(compilation, "System.TimeProvider");
         }
 
         public INamedTypeSymbol? IDisposable { get; }
@@ -116,6 +120,32 @@ namespace MemoryRetention.Analyzers.Flow
         public INamedTypeSymbol? Task { get; }
         public INamedTypeSymbol? TaskOfT { get; }
         public INamedTypeSymbol? ValueTaskOfT { get; }
+        public INamedTypeSymbol? CancellationTokenSource { get; }
+        public INamedTypeSymbol? TimeProvider { get; }
+
+        /// <summary>Timer types (MEM033 reports these instead of MEM020).</summary>
+        private static readonly ImmutableArray<string> TimerNames = ImmutableArray.Create(
+            "System.Threading.Timer",
+            "System.Timers.Timer",
+            "System.Threading.PeriodicTimer",
+            "System.Threading.ITimer");
+
+        /// <summary>True for System.Threading.Timer, System.Timers.Timer, PeriodicTimer and ITimer (and subclasses).</summary>
+        public bool IsTimer(ITypeSymbol? type)
+        {
+            for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+            {
+                if (_timers.Contains(current.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>True for CancellationTokenSource (and subclasses).</summary>
+        public bool IsCancellationTokenSource(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, CancellationTokenSource);
 
         /// <summary>Null when the compilation has no <c>System.IDisposable</c> (nothing to analyze).</summary>
         public static DisposableTypes? Create(Compilation compilation)

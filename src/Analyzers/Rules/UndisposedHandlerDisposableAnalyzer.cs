@@ -48,7 +48,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            if (IsExcludedByOtherRule(createdType, context.Compilation))
+            if (IsExcludedByOtherRule(createdType, types))
             {
                 return;
             }
@@ -96,7 +96,11 @@ namespace MemoryRetention.Analyzers.Rules
             return type;
         }
 
-        /// <summary>Objects that a more specific rule reports (one finding per object). Extended as those rules land.</summary>
-        private static bool IsExcludedByOtherRule(ITypeSymbol type, Compilation compilation) => false;
+        /// <summary>
+        /// Objects that a more specific rule reports (one finding per object): cancellation token sources (MEM032 —
+        /// a plain source without a timeout or parent holds nothing) and timers (MEM033).
+        /// </summary>
+        private static bool IsExcludedByOtherRule(ITypeSymbol type, DisposableTypes types)
+            => types.IsCancellationTokenSource(type) || types.IsTimer(type);
     }
 }

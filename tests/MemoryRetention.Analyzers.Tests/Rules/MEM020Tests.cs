@@ -74,8 +74,27 @@ public sealed class Importer : BackgroundService
 }", Packages.Hosting);
 
         [Fact]
-        public Task RebusHandler_LinkedTokenSourceDiscarded()
+        public Task RebusHandler_ProcessNeverDisposed()
             => VerifyMEM020.DiagnosticsAsync(@"
+using System.Diagnostics;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Ping { }
+
+public sealed class PingHandler : IHandleMessages<Ping>
+{
+    public async Task Handle(Ping message)
+    {
+        var process = {|MEM020:Process.Start(""ping"", ""localhost"")|};
+        await process.WaitForExitAsync();
+    }
+}", Packages.Rebus);
+
+        [Fact]
+        public Task TokenSourcesAndTimers_AreLeftToTheirOwnRules()
+            => VerifyMEM020.DiagnosticsAsync(@"
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Rebus.Handlers;
@@ -84,14 +103,12 @@ public sealed class Ping { }
 
 public sealed class PingHandler : IHandleMessages<Ping>
 {
-    private readonly CancellationToken _shutdown;
-    public PingHandler(CancellationToken shutdown) => _shutdown = shutdown;
-
     public async Task Handle(Ping message)
     {
-        var cts = {|MEM020:CancellationTokenSource.CreateLinkedTokenSource(_shutdown)|};
-        cts.CancelAfter(1000);
-        await Task.Delay(10, cts.Token);
+        var plain = new CancellationTokenSource();                     // nothing to release: no rule
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(plain.Token); // MEM032's
+        var timer = new Timer(_ => { }, null, 1000, 1000);              // MEM033's
+        await Task.Delay(10, linked.Token);
     }
 }", Packages.Rebus);
 

@@ -35,7 +35,9 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
         public static Task FixAsync(string source, string fixedSource, string[] packages, LanguageVersion languageVersion = LanguageVersion.Latest, string? editorConfig = null, params string[] additionalSources)
         {
             var test = CreateTest(source, packages, editorConfig, additionalSources, languageVersion);
-            test.FixedState.Sources.Add(fixedSource);
+            test.FixedCode = fixedSource;
+            // Diagnostics a fix leaves (for example where no safe rewrite exists) are marked up in the fixed source too.
+            test.FixedState.MarkupHandling = MarkupMode.Allow;
             foreach (var additional in additionalSources)
             {
                 test.FixedState.Sources.Add(additional);
