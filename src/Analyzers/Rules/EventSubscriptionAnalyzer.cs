@@ -104,6 +104,11 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var handler = Unwrap(assignment.HandlerValue);
+            if (handler is IInvalidOperation || handler.Type?.TypeKind == TypeKind.Error || eventReference.Event.Type.TypeKind == TypeKind.Error)
+            {
+                return; // half-typed
+            }
+
             if (!assignment.Adds)
             {
                 // `-=` with a new lambda removes nothing.

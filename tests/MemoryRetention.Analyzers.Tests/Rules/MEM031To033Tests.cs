@@ -362,8 +362,7 @@ public sealed class Heartbeat : IInvocable
 
         [Fact]
         public Task IncompleteCode_DoesNotCrash()
-        {
-            var test = VerifyHandles.CreateTest(@"
+            => VerifyHandles.NoCrashAsync(@"
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Hosting;
@@ -378,11 +377,6 @@ public sealed class Poller : BackgroundService
             var cts = CancellationTokenSource.CreateLinkedTokenSource(
             new Timer(
             await Task.WhenAny(Task.Delay(Timeout.Infinite, 
-", Packages.Hosting, null, System.Array.Empty<string>());
-            test.CompilerDiagnostics = Microsoft.CodeAnalysis.Testing.CompilerDiagnostics.None;
-            test.TestState.MarkupHandling = Microsoft.CodeAnalysis.Testing.MarkupMode.None;
-            test.TestBehaviors |= Microsoft.CodeAnalysis.Testing.TestBehaviors.SkipGeneratedCodeCheck;
-            return test.RunAsync();
-        }
+", Packages.Hosting);
     }
 }

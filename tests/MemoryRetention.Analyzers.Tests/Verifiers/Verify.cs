@@ -33,6 +33,10 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
 
         /// <summary>Asserts the marked-up diagnostics, applies the fix (one by one and with Fix All) and compares with <paramref name="fixedSource"/>.</summary>
         public static Task FixAsync(string source, string fixedSource, string[] packages, LanguageVersion languageVersion = LanguageVersion.Latest, string? editorConfig = null, params string[] additionalSources)
+            => CreateFixTest(source, fixedSource, packages, languageVersion, editorConfig, additionalSources).RunAsync(CancellationToken.None);
+
+        /// <summary>The test <see cref="FixAsync"/> runs, for callers that set more (for example Fix All iteration counts).</summary>
+        public static Test CreateFixTest(string source, string fixedSource, string[] packages, LanguageVersion languageVersion = LanguageVersion.Latest, string? editorConfig = null, params string[] additionalSources)
         {
             var test = CreateTest(source, packages, editorConfig, additionalSources, languageVersion);
             test.FixedCode = fixedSource;
@@ -48,7 +52,48 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
                 test.FixedState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*]\n" + editorConfig));
             }
 
-            return test.RunAsync(CancellationToken.None);
+            return test;
+        }
+
+        /// <summary>
+        /// Runs the analyzer over code that need not compile (half-typed code) and asserts it throws nothing;
+        /// whatever it reports is not checked. Then asks the fixer for fixes on every diagnostic, which must not throw either.
+        /// </summary>
+        public static async Task NoCrashAsync(string source, string[] packages, params string[] additionalSources)
+        {
+            var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(source, path: "Test0.cs") };
+            trees.AddRange(additionalSources.Select((s, i) => CSharpSyntaxTree.ParseText(s, path: $"Extra{i}.cs")));
+            var compilation = CSharpCompilation.Create("NoCrash", trees, FrameworkReferences.With(packages), new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+            var exceptions = new List<System.Exception>();
+            var options = new CompilationWithAnalyzersOptions(
+                new AnalyzerOptions(System.Collections.Immutable.ImmutableArray<AdditionalText>.Empty),
+                (exception, analyzer, diagnostic) => { lock (exceptions) { exceptions.Add(exception); } },
+                concurrentAnalysis: false,
+                logAnalyzerExecutionTime: false);
+            var analyzers = System.Collections.Immutable.ImmutableArray.Create<DiagnosticAnalyzer>(new TAnalyzer());
+            var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
+            Xunit.Assert.Empty(exceptions);
+            Xunit.Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+
+            using var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace();
+            var project = workspace.AddProject("NoCrash", LanguageNames.CSharp).WithMetadataReferences(FrameworkReferences.With(packages));
+            var document = project.AddDocument("Test0.cs", source);
+            var fixer = new TCodeFix();
+            foreach (var diagnostic in diagnostics)
+            {
+                if (!fixer.FixableDiagnosticIds.Contains(diagnostic.Id))
+                {
+                    continue;
+                }
+
+                var actions = new List<Microsoft.CodeAnalysis.CodeActions.CodeAction>();
+                var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
+                await fixer.RegisterCodeFixesAsync(context).ConfigureAwait(false);
+                foreach (var action in actions)
+                {
+                    await action.GetOperationsAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
         }
 
         /// <summary>Builds (without running) a test, for callers that need more control.</summary>

@@ -1,0 +1,328 @@
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers.Tests.Verifiers;
+using Xunit;
+using VerifyMEM030 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.EventSubscriptionAnalyzer,
+    MemoryRetention.CodeFixes.EventSubscriptionCodeFix>;
+
+namespace MemoryRetention.Analyzers.Tests.Rules
+{
+    public class MEM030Tests
+    {
+        private const string Publisher = @"
+public static class Metrics
+{
+    public static event System.EventHandler<string> Recorded;
+    public static void Record(string name) => Recorded?.Invoke(null, name);
+}
+";
+
+        [Fact]
+        public Task StaticEvent_LambdaSubscribedPerJob()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class ReportJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var rows = new byte[100_000];
+        {|MEM030:Metrics.Recorded += (sender, name) => System.Console.WriteLine(rows.Length)|};
+        return default;
+    }
+}" + Publisher, Packages.Quartz);
+
+        [Fact]
+        public Task AppDomainEvent_MethodGroupSubscribedPerMessage()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        {|MEM030:AppDomain.CurrentDomain.UnhandledException += OnUnhandled|};
+        return Task.CompletedTask;
+    }
+
+    private void OnUnhandled(object sender, UnhandledExceptionEventArgs e) { }
+}", Packages.MassTransit);
+
+        [Fact]
+        public Task LongLivedHandlerEvent_SubscribedInEveryLoopIteration()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+
+public sealed class Notifier { public event EventHandler Changed; }
+
+public sealed class Worker : BackgroundService
+{
+    private readonly Notifier _notifier = new Notifier();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var batch = new object();
+            {|MEM030:_notifier.Changed += (s, e) => GC.KeepAlive(batch)|};
+            await Task.Delay(1000, stoppingToken);
+        }
+    }
+}", Packages.Hosting);
+
+        [Fact]
+        public Task RemovingWithANewLambda_IsANoOp()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Msg { }
+
+public sealed class Handler : IHandleMessages<Msg>
+{
+    public Task Handle(Msg message)
+    {
+        {|MEM030:Metrics.Recorded += (s, n) => Console.WriteLine(n)|};
+        try { return Task.CompletedTask; }
+        finally { {|MEM030:Metrics.Recorded -= (s, n) => Console.WriteLine(n)|}; }
+    }
+}" + Publisher, Packages.Rebus);
+
+        [Fact]
+        public Task OptionsMonitorOnChangeDropped_PerMessage()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Options;
+
+public sealed class Settings { public int Limit { get; set; } }
+public sealed class Ping : IRequest<int> { }
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    private readonly IOptionsMonitor<Settings> _settings;
+    public PingHandler(IOptionsMonitor<Settings> settings) => _settings = settings;
+
+    public Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var seen = 0;
+        {|MEM030:_settings.OnChange(s => seen = s.Limit)|};
+        return Task.FromResult(seen);
+    }
+}", Packages.Of(Packages.MediatR, Packages.Hosting));
+
+        [Fact]
+        public Task LookAlikes_AreNotFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+public sealed class Notifier { public event EventHandler Changed; }
+
+public sealed class Worker : BackgroundService
+{
+    private readonly Notifier _notifier;
+    public Worker(Notifier notifier) => _notifier = notifier;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _notifier.Changed += OnChanged;                  // once, removed in StopAsync
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _notifier.Changed -= OnChanged;
+        return base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var local = new Notifier();
+            local.Changed += (s, e) => { };              // a publisher this iteration owns
+            EventHandler handler = (s, e) => { };
+            Metrics.Recorded += OnRecorded;
+            try { await Task.Delay(1000, stoppingToken); }
+            finally { Metrics.Recorded -= OnRecorded; }  // unsubscribed in finally
+        }
+    }
+
+    private void OnChanged(object sender, EventArgs e) { }
+    private void OnRecorded(object sender, string name) { }
+}
+
+public sealed class InjectedJob : IJob
+{
+    private readonly Notifier _notifier;
+    public InjectedJob(Notifier notifier) => _notifier = notifier;
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        _notifier.Changed += (s, e) => { };              // injected: may be scoped; reported only with the option
+        return default;
+    }
+}" + Publisher, Packages.Of(Packages.Hosting, Packages.Quartz));
+
+        [Fact]
+        public Task InjectedPublisher_IsFlaggedWhenTheOptionSaysSo()
+            => VerifyMEM030.DiagnosticsWithConfigAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class Notifier { public event EventHandler Changed; }
+
+public sealed class InjectedJob : IJob
+{
+    private readonly Notifier _notifier;
+    public InjectedJob(Notifier notifier) => _notifier = notifier;
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM030:_notifier.Changed += (s, e) => { }|};
+        return default;
+    }
+}", Packages.Quartz, "memory_retention.MEM030.include_injected_publishers = true");
+
+        [Fact]
+        public Task Fix_StoresTheLambdaAndUnsubscribesInFinally()
+            => VerifyMEM030.FixAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class ReportJob : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var rows = new byte[100];
+        // count what is recorded while the job runs
+        {|MEM030:Metrics.Recorded += (sender, name) => rows[0]++|};
+        await Task.Delay(10, cancellationToken);
+        System.Console.WriteLine(rows[0]);
+    }
+}" + Publisher, @"
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class ReportJob : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var rows = new byte[100];
+        // count what is recorded while the job runs
+        System.EventHandler<string> handler = (sender, name) => rows[0]++;
+        Metrics.Recorded += handler;
+        try
+        {
+            await Task.Delay(10, cancellationToken);
+            System.Console.WriteLine(rows[0]);
+        }
+        finally
+        {
+            Metrics.Recorded -= handler;
+        }
+    }
+}" + Publisher, Packages.Quartz);
+
+        [Fact]
+        public Task Fix_MethodGroupAndOnChange()
+        {
+            var test = VerifyMEM030.CreateFixTest(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Options;
+
+public sealed class Settings { public int Limit { get; set; } }
+public sealed class Ping : IRequest<int> { }
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    private readonly IOptionsMonitor<Settings> _settings;
+    public PingHandler(IOptionsMonitor<Settings> settings) => _settings = settings;
+
+    public Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        {|MEM030:_settings.OnChange(s => Console.WriteLine(s.Limit))|};
+        {|MEM030:AppDomain.CurrentDomain.ProcessExit += OnExit|};
+        return Task.FromResult(1);
+    }
+
+    private void OnExit(object sender, EventArgs e) { }
+}", @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Options;
+
+public sealed class Settings { public int Limit { get; set; } }
+public sealed class Ping : IRequest<int> { }
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    private readonly IOptionsMonitor<Settings> _settings;
+    public PingHandler(IOptionsMonitor<Settings> settings) => _settings = settings;
+
+    public Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        using var disposable = _settings.OnChange(s => Console.WriteLine(s.Limit));
+        AppDomain.CurrentDomain.ProcessExit += OnExit;
+        try
+        {
+            return Task.FromResult(1);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.ProcessExit -= OnExit;
+        }
+    }
+
+    private void OnExit(object sender, EventArgs e) { }
+}", Packages.Of(Packages.MediatR, Packages.Hosting));
+            // Two kinds of fix (using, unsubscribe) are two Fix All passes, one per equivalence key.
+            test.NumberOfFixAllIterations = 2;
+            test.NumberOfFixAllInDocumentIterations = 2;
+            test.NumberOfFixAllInProjectIterations = 2;
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task IncompleteCode_DoesNotCrash()
+            => VerifyMEM030.NoCrashAsync(@"
+using System;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Msg { }
+
+public sealed class Handler : IHandleMessages<Msg>
+{
+    public Task Handle(Msg message)
+    {
+        AppDomain.CurrentDomain.UnhandledException += 
+        Metrics.Recorded -= (s, 
+        AppDomain.CurrentDomain. += x;
+", Packages.Rebus, Publisher);
+    }
+}
