@@ -16,6 +16,6 @@ public sealed class NightlyReportJob : IJob
         var output = File.Create(Path.Combine(Path.GetTempPath(), "nightly-report.txt")); // expect: MEM020
         await output.WriteAsync(System.Text.Encoding.UTF8.GetBytes(report), cancellationToken);
 
-        OrderProcessor.OrderProcessed += (sender, id) => Console.WriteLine($"{context.FireInstanceId}: {id}");
+        OrderProcessor.OrderProcessed += (sender, id) => Console.WriteLine($"{context.FireInstanceId}: {id}"); // expect: MEM030
     }
 }

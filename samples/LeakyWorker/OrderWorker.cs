@@ -25,7 +25,7 @@ public sealed class OrderWorker : BackgroundService
             _logger.BeginScope("order {OrderId}", order.Id); // expect: MEM020
 
             // Registered on the process-lifetime token, per order, never disposed.
-            var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken); // expect: MEM020
+            var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken); // expect: MEM032
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
 
             var reader = new StreamReader(order.PayloadPath); // expect: MEM020
