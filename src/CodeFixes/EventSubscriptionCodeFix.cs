@@ -14,6 +14,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
+using MemoryRetention.CodeFixes.Infrastructure;
 
 namespace MemoryRetention.CodeFixes
 {
@@ -27,11 +28,84 @@ namespace MemoryRetention.CodeFixes
     {
         public const string UnsubscribeKey = "MEM030_UnsubscribeInFinally";
         public const string UsingKey = "MEM030_AddUsing";
+        public const string DisposeKey = "MEM030_UnsubscribeInDispose";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.EventSubscriptionNotRemoved);
 
-        // Each fix rewrites the rest of a block; Fix All applies them one at a time so nested blocks compose.
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        // Each fix rewrites the rest of a block or adds a Dispose: Fix All applies them one after another, in one pass.
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+
+        /// <summary>Applies the fix the diagnostic asks for to <paramref name="node"/> of the current document (no-op when it no longer applies).</summary>
+        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (model is null || !diagnostic.Properties.TryGetValue(EventSubscriptionAnalyzer.FixProperty, out var fix))
+            {
+                return document;
+            }
+
+            switch (fix)
+            {
+                case EventSubscriptionAnalyzer.UsingFix:
+                    var plan = UsingPlan.Create(node, model, cancellationToken);
+                    return plan is null ? document : await plan.ApplyAsync(document, cancellationToken).ConfigureAwait(false);
+
+                case EventSubscriptionAnalyzer.DisposeFix:
+                    if (CanUnsubscribeInDispose(node, model, cancellationToken, out var subscription, out var subscribed))
+                    {
+                        return await UnsubscribeInDisposeAsync(document, subscription!, subscribed!, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return document;
+
+                case EventSubscriptionAnalyzer.UnsubscribeFix:
+                    if (CanUnsubscribeInFinally(node, model, cancellationToken, out var statement, out var @event))
+                    {
+                        return await UnsubscribeInFinallyAsync(document, statement!, @event!, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return document;
+
+                default:
+                    return document;
+            }
+        }
+
+        private static bool CanUnsubscribeInDispose(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken, out AssignmentExpressionSyntax? subscription, out IEventSymbol? subscribed)
+        {
+            subscription = node.FirstAncestorOrSelf<AssignmentExpressionSyntax>();
+            subscribed = null;
+            if (subscription is null
+                || !subscription.IsKind(SyntaxKind.AddAssignmentExpression)
+                || subscription.Parent is not ExpressionStatementSyntax
+                || !IsRepeatable(subscription.Left)
+                || subscription.FirstAncestorOrSelf<ConstructorDeclarationSyntax>()?.Parent is not ClassDeclarationSyntax type
+                || model.GetDeclaredSymbol(type, cancellationToken) is not INamedTypeSymbol typeSymbol
+                || !CanAddDispose(typeSymbol))
+            {
+                return false;
+            }
+
+            subscribed = model.GetSymbolInfo(subscription.Left, cancellationToken).Symbol as IEventSymbol;
+            return subscribed is not null;
+        }
+
+        private static bool CanUnsubscribeInFinally(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken, out ExpressionStatementSyntax? statement, out IEventSymbol? @event)
+        {
+            var assignment = node.FirstAncestorOrSelf<AssignmentExpressionSyntax>();
+            statement = assignment?.Parent as ExpressionStatementSyntax;
+            @event = null;
+            if (assignment is null
+                || !assignment.IsKind(SyntaxKind.AddAssignmentExpression)
+                || statement?.Parent is not BlockSyntax
+                || !IsRepeatable(assignment.Left))
+            {
+                return false;
+            }
+
+            @event = model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol as IEventSymbol;
+            return @event is not null;
+        }
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -50,29 +124,28 @@ namespace MemoryRetention.CodeFixes
                 }
 
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (fix == EventSubscriptionAnalyzer.UsingFix)
+                string? title = null;
+                string? key = null;
+                switch (fix)
                 {
-                    var plan = UsingPlan.Create(node, model, context.CancellationToken);
-                    if (plan is not null)
-                    {
-                        context.RegisterCodeFix(CodeAction.Create("Dispose the subscription with 'using'", ct => plan.ApplyAsync(context.Document, ct), UsingKey), diagnostic);
-                    }
+                    case EventSubscriptionAnalyzer.UsingFix when UsingPlan.Create(node, model, context.CancellationToken) is not null:
+                        (title, key) = ("Dispose the subscription with 'using'", UsingKey);
+                        break;
+                    case EventSubscriptionAnalyzer.DisposeFix when CanUnsubscribeInDispose(node, model, context.CancellationToken, out _, out _):
+                        (title, key) = ("Unsubscribe in 'Dispose'", DisposeKey);
+                        break;
+                    case EventSubscriptionAnalyzer.UnsubscribeFix when CanUnsubscribeInFinally(node, model, context.CancellationToken, out _, out _):
+                        (title, key) = ("Unsubscribe in 'finally'", UnsubscribeKey);
+                        break;
+                }
 
+                if (title is null)
+                {
                     continue;
                 }
 
-                if (fix == EventSubscriptionAnalyzer.UnsubscribeFix
-                    && node.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is { } assignment
-                    && assignment.IsKind(SyntaxKind.AddAssignmentExpression)
-                    && assignment.Parent is ExpressionStatementSyntax statement
-                    && statement.Parent is BlockSyntax
-                    && IsRepeatable(assignment.Left)
-                    && model.GetSymbolInfo(assignment.Left, context.CancellationToken).Symbol is IEventSymbol @event)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create("Unsubscribe in 'finally'", ct => UnsubscribeInFinallyAsync(context.Document, statement, @event, ct), UnsubscribeKey),
-                        diagnostic);
-                }
+                var document = context.Document;
+                context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), key), diagnostic);
             }
         }
 
@@ -158,6 +231,104 @@ namespace MemoryRetention.CodeFixes
             var newDocument = document.WithSyntaxRoot(newRoot);
             newDocument = await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             return await Formatter.FormatAsync(newDocument, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// A type can take the unsubscribe in Dispose when it has no Dispose yet (the fixer adds IDisposable and one)
+        /// or has a parameterless, non-abstract <c>void Dispose()</c> declared in source in this class.
+        /// </summary>
+        private static bool CanAddDispose(INamedTypeSymbol type)
+        {
+            var existing = type.GetMembers("Dispose").OfType<IMethodSymbol>().Where(m => m.Parameters.Length == 0).ToList();
+            if (existing.Count == 0)
+            {
+                // Adding IDisposable to a type whose base already disposes would hide the base's Dispose.
+                return !type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable);
+            }
+
+            return existing.Count == 1 && existing[0].ReturnsVoid && !existing[0].IsAbstract && existing[0].DeclaringSyntaxReferences.Length == 1;
+        }
+
+        private static async Task<Document> UnsubscribeInDisposeAsync(Document document, AssignmentExpressionSyntax subscription, IEventSymbol @event, CancellationToken cancellationToken)
+        {
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var generator = editor.Generator;
+            var model = editor.SemanticModel;
+            var type = subscription.FirstAncestorOrSelf<ClassDeclarationSyntax>();
+            if (type is null || model.GetDeclaredSymbol(type, cancellationToken) is not INamedTypeSymbol typeSymbol)
+            {
+                return document;
+            }
+
+            ExpressionSyntax handler = subscription.Right;
+            if (subscription.Right is AnonymousFunctionExpressionSyntax or AnonymousMethodExpressionSyntax)
+            {
+                // Keep the delegate in a field so that Dispose removes the same instance.
+                var fieldName = UniqueMemberName(typeSymbol, "_" + char.ToLowerInvariant(@event.Name[0]) + @event.Name.Substring(1) + "Handler");
+                var field = SyntaxFactory.FieldDeclaration(
+                        SyntaxFactory.VariableDeclaration(((TypeSyntax)generator.TypeExpression(@event.Type)).WithAdditionalAnnotations(Simplifier.Annotation))
+                            .AddVariables(SyntaxFactory.VariableDeclarator(fieldName)))
+                    .AddModifiers(SyntaxFactory.Token(SyntaxKind.PrivateKeyword), SyntaxFactory.Token(SyntaxKind.ReadOnlyKeyword))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                var firstMember = type.Members.FirstOrDefault();
+                if (firstMember is null)
+                {
+                    editor.AddMember(type, field);
+                }
+                else
+                {
+                    editor.InsertBefore(firstMember, field);
+                }
+
+                handler = SyntaxFactory.IdentifierName(fieldName);
+                var statement = (ExpressionStatementSyntax)subscription.Parent!;
+                editor.InsertBefore(statement, SyntaxFactory.ExpressionStatement(
+                        SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(fieldName), subscription.Right.WithoutTrivia()))
+                    .WithLeadingTrivia(statement.GetLeadingTrivia())
+                    .WithAdditionalAnnotations(Formatter.Annotation));
+                editor.ReplaceNode(subscription, subscription.WithRight(SyntaxFactory.IdentifierName(fieldName).WithLeadingTrivia(SyntaxFactory.Space)));
+            }
+
+            var unsubscribe = SyntaxFactory.ExpressionStatement(
+                SyntaxFactory.AssignmentExpression(SyntaxKind.SubtractAssignmentExpression, subscription.Left.WithoutTrivia(), handler.WithoutTrivia()));
+
+            var existing = typeSymbol.GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.Length == 0);
+            if (existing?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax dispose)
+            {
+                if (dispose.Body is not null)
+                {
+                    editor.ReplaceNode(dispose.Body, dispose.Body.AddStatements(unsubscribe).WithAdditionalAnnotations(Formatter.Annotation));
+                }
+                else if (dispose.ExpressionBody is not null)
+                {
+                    var body = SyntaxFactory.Block(SyntaxFactory.ExpressionStatement(dispose.ExpressionBody.Expression), unsubscribe);
+                    editor.ReplaceNode(dispose, dispose.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body).WithAdditionalAnnotations(Formatter.Annotation));
+                }
+            }
+            else
+            {
+                var method = SyntaxFactory.MethodDeclaration(SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.VoidKeyword)), "Dispose")
+                    .AddModifiers(SyntaxFactory.Token(SyntaxKind.PublicKeyword))
+                    .WithBody(SyntaxFactory.Block(unsubscribe))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                editor.AddMember(type, method);
+                editor.AddInterfaceType(type, SyntaxFactory.ParseTypeName("System.IDisposable").WithAdditionalAnnotations(Simplifier.Annotation));
+            }
+
+            var newDocument = editor.GetChangedDocument();
+            newDocument = await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(newDocument, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        private static string UniqueMemberName(INamedTypeSymbol type, string baseName)
+        {
+            var candidate = baseName;
+            for (var i = 1; type.GetMembers(candidate).Length > 0; i++)
+            {
+                candidate = baseName + i;
+            }
+
+            return candidate;
         }
 
         private static string UniqueName(SemanticModel model, SyntaxNode at, string baseName)

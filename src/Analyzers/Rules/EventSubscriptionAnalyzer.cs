@@ -28,6 +28,7 @@ namespace MemoryRetention.Analyzers.Rules
         public const string FixProperty = "fix";
         public const string UnsubscribeFix = "unsubscribe";
         public const string UsingFix = "using";
+        public const string DisposeFix = "dispose";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM030_EventSubscriptionNotRemoved);
@@ -163,7 +164,7 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM030_EventSubscriptionNotRemoved,
                 syntax.GetLocation(),
-                code.RunsPerUnitOfWork ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, UnsubscribeFix) : ImmutableDictionary<string, string?>.Empty,
+                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.RunsPerUnitOfWork ? UnsubscribeFix : DisposeFix),
                 what,
                 publisher + " ('" + eventReference.Event.Name + "')",
                 string.Empty));

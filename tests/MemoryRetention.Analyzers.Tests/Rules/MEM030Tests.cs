@@ -300,10 +300,62 @@ public sealed class PingHandler : IRequestHandler<Ping, int>
 
     private void OnExit(object sender, EventArgs e) { }
 }", Packages.Of(Packages.MediatR, Packages.Hosting));
-            // Two kinds of fix (using, unsubscribe) are two Fix All passes, one per equivalence key.
-            test.NumberOfFixAllIterations = 2;
-            test.NumberOfFixAllInDocumentIterations = 2;
-            test.NumberOfFixAllInProjectIterations = 2;
+            // Two kinds of fix (using, unsubscribe) still converge in one Fix All pass, as dotnet format needs.
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task Fix_ConstructorSubscriptionOfAPerMessageHandler_UnsubscribesInANewDispose()
+        {
+            var test = VerifyMEM030.CreateFixTest(@"
+using System;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    private int _count;
+
+    public Consumer()
+    {
+        {|MEM030:Metrics.Recorded += (sender, name) => _count++|};
+        {|MEM030:AppDomain.CurrentDomain.ProcessExit += OnExit|};
+    }
+
+    public Task Consume(ConsumeContext<Msg> context) => Task.CompletedTask;
+
+    private void OnExit(object sender, EventArgs e) { }
+}" + Publisher, @"
+using System;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>, IDisposable
+{
+    private readonly EventHandler<string> _recordedHandler;
+    private int _count;
+
+    public Consumer()
+    {
+        _recordedHandler = (sender, name) => _count++;
+        Metrics.Recorded += _recordedHandler;
+        AppDomain.CurrentDomain.ProcessExit += OnExit;
+    }
+
+    public Task Consume(ConsumeContext<Msg> context) => Task.CompletedTask;
+
+    private void OnExit(object sender, EventArgs e) { }
+
+    public void Dispose()
+    {
+        Metrics.Recorded -= _recordedHandler;
+        AppDomain.CurrentDomain.ProcessExit -= OnExit;
+    }
+}" + Publisher, Packages.MassTransit);
             return test.RunAsync();
         }
 
