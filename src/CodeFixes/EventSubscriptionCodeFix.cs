@@ -118,7 +118,7 @@ namespace MemoryRetention.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.TryGetValue(EventSubscriptionAnalyzer.FixProperty, out var fix))
+                if (diagnostic.Id != RuleIds.EventSubscriptionNotRemoved || !diagnostic.Properties.TryGetValue(EventSubscriptionAnalyzer.FixProperty, out var fix))
                 {
                     continue;
                 }

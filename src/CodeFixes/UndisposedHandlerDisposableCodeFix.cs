@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
+using MemoryRetention.CodeFixes.Infrastructure;
 
 namespace MemoryRetention.CodeFixes
 {
@@ -24,7 +25,9 @@ namespace MemoryRetention.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UndisposedHandlerDisposable);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        // Applies every fixable diagnostic of the scope, whatever the equivalence key: `dotnet format` takes the key from
+        // the first diagnostic it finds, which may be one without a safe rewrite.
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(UsingPlan.ApplyToNodeAsync);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -37,6 +40,11 @@ namespace MemoryRetention.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
+                if (diagnostic.Id != RuleIds.UndisposedHandlerDisposable)
+                {
+                    continue;
+                }
+
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 var plan = UsingPlan.Create(node, model, context.CancellationToken);
                 if (plan is null)
@@ -68,6 +76,14 @@ namespace MemoryRetention.CodeFixes
         }
 
         public bool IsAwait { get; }
+
+        /// <summary>Fix All step: the using rewrite of the creation at <paramref name="node"/> of the current document, if still possible.</summary>
+        public static async Task<Document> ApplyToNodeAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var plan = model is null ? null : Create(node, model, cancellationToken);
+            return plan is null ? document : await plan.ApplyAsync(document, cancellationToken).ConfigureAwait(false);
+        }
 
         /// <summary>A plan for the creation at <paramref name="node"/>, or null when no safe rewrite exists.</summary>
         public static UsingPlan? Create(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)

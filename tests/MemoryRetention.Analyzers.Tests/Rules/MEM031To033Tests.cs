@@ -3,7 +3,13 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
 using VerifyHandles = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
     MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
-    MemoryRetention.CodeFixes.SubscriptionHandleCodeFix>;
+    MemoryRetention.CodeFixes.TokenRegistrationCodeFix>;
+using VerifyMEM032 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
+    MemoryRetention.CodeFixes.LinkedTokenSourceCodeFix>;
+using VerifyMEM033 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
+    MemoryRetention.CodeFixes.TimerCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -220,7 +226,7 @@ public sealed class Poller : BackgroundService
 
         [Fact]
         public Task MEM032_FixAll_UsingDeclarations()
-            => VerifyHandles.FixAsync(@"
+            => VerifyMEM032.FixAsync(@"
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -330,7 +336,7 @@ public sealed class Poller : BackgroundService
 
         [Fact]
         public Task MEM033_Fix_PeriodicTimerOnly()
-            => VerifyHandles.FixAsync(@"
+            => VerifyMEM033.FixAsync(@"
 using System;
 using System.Threading;
 using System.Threading.Tasks;
