@@ -15,6 +15,9 @@ namespace MemoryRetention.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class UndisposedHandlerDisposableAnalyzer : MemoryAnalyzerBase
     {
+        /// <summary>The option this rule reads (documented on its page).</summary>
+        public const string AnalyzeOutsideHandlersKey = MemoryRetentionOptions.AnalyzeOutsideHandlersKey;
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM020_UndisposedHandlerDisposable);
 
@@ -55,7 +58,7 @@ namespace MemoryRetention.Analyzers.Rules
 
             var code = handlers.Classify(creation, context.CancellationToken);
             if (!code.RunsPerUnitOfWork
-                && !MemoryRetentionOptions.GetBool(context.Options, creation.Syntax.SyntaxTree, MemoryRetentionOptions.AnalyzeOutsideHandlersKey, defaultValue: false))
+                && !MemoryRetentionOptions.GetBool(context.Options, creation.Syntax.SyntaxTree, AnalyzeOutsideHandlersKey, defaultValue: false))
             {
                 return;
             }
