@@ -26,7 +26,9 @@ namespace MemoryRetention.EndToEnd.Tests
     {
         public const string FrameworkPackages = @"
     <PackageReference Include=""Microsoft.Extensions.Hosting.Abstractions"" Version=""11.0.0"" />
-    <PackageReference Include=""Quartz"" Version=""4.7.3"" />";
+    <PackageReference Include=""Quartz"" Version=""4.7.3"" />
+    <PackageReference Include=""Microsoft.EntityFrameworkCore"" Version=""10.0.15"" />
+    <PackageReference Include=""Microsoft.Extensions.Caching.Memory"" Version=""11.0.0"" />";
 
         private static readonly Regex ExpectMarker = new Regex(@"// expect: (?<ids>MEM\d{3}(?:\s*,\s*MEM\d{3})*)(?<nofix>\s+nofix)?\s*$", RegexOptions.Compiled);
         private static readonly Regex DiagnosticLine = new Regex(@"(?<file>[^\s(]+\.cs)\((?<line>\d+),\d+\): (?<severity>error|warning|info) (?<id>MEM\d{3}):", RegexOptions.Compiled);
@@ -69,6 +71,15 @@ namespace MemoryRetention.EndToEnd.Tests
             .Where(id => id.StartsWith("MEM", StringComparison.Ordinal))
             .Distinct()
             .OrderBy(id => id, StringComparer.Ordinal)
+            .ToList();
+
+        /// <summary>IDs whose default severity is Warning or Error (an Info rule does not fail a warnings-as-errors build).</summary>
+        public static IReadOnlyList<string> BuildBreakingIds { get; } = typeof(RuleIds).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+            .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .Where(d => d.DefaultSeverity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning)
+            .Select(d => d.Id)
+            .Distinct()
             .ToList();
 
         /// <summary>IDs some fixer in the package fixes.</summary>

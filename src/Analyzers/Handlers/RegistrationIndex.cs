@@ -18,17 +18,22 @@ namespace MemoryRetention.Analyzers.Handlers
         private static readonly string[] Triggers =
         {
             "AddSingleton", "TryAddSingleton", "Enqueue", "Schedule", "AddOrUpdate", "ContinueJobWith", "FromExpression", "AddMediator",
+            "AddScoped", "TryAddScoped", "AddDbContext", "AddDbContextPool",
         };
 
-        private RegistrationIndex(ImmutableHashSet<ISymbol> singletons, ImmutableHashSet<ISymbol> hangfireJobs, HandlerLifetime? mediatorLifetime)
+        private RegistrationIndex(ImmutableHashSet<ISymbol> singletons, ImmutableHashSet<ISymbol> scoped, ImmutableHashSet<ISymbol> hangfireJobs, HandlerLifetime? mediatorLifetime)
         {
             Singletons = singletons;
+            Scoped = scoped;
             HangfireJobs = hangfireJobs;
             MediatorLifetime = mediatorLifetime;
         }
 
         /// <summary>Types (original definitions) the compilation registers with a singleton lifetime.</summary>
         public ImmutableHashSet<ISymbol> Singletons { get; }
+
+        /// <summary>Service and implementation types (original definitions) registered as scoped (AddScoped, AddDbContext…).</summary>
+        public ImmutableHashSet<ISymbol> Scoped { get; }
 
         /// <summary>Methods (original definitions) that Hangfire job expressions name.</summary>
         public ImmutableHashSet<ISymbol> HangfireJobs { get; }
@@ -39,6 +44,7 @@ namespace MemoryRetention.Analyzers.Handlers
         public static RegistrationIndex Build(Compilation compilation, ImmutableArray<INamedTypeSymbol> hangfireClients)
         {
             var singletons = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+            var scoped = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
             var jobs = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
             HandlerLifetime? mediatorLifetime = null;
 
@@ -89,7 +95,11 @@ namespace MemoryRetention.Analyzers.Handlers
 
                     if (name == "AddSingleton" || name == "TryAddSingleton")
                     {
-                        AddSingleton(model, invocation, method, singletons);
+                        AddRegisteredTypes(model, invocation, method, singletons, allTypeArguments: false);
+                    }
+                    else if (name == "AddScoped" || name == "TryAddScoped" || name == "AddDbContext" || name == "AddDbContextPool")
+                    {
+                        AddRegisteredTypes(model, invocation, method, scoped, allTypeArguments: true);
                     }
                     else if (name == "AddMediator")
                     {
@@ -102,7 +112,7 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
-            return new RegistrationIndex(singletons.ToImmutable(), jobs.ToImmutable(), mediatorLifetime);
+            return new RegistrationIndex(singletons.ToImmutable(), scoped.ToImmutable(), jobs.ToImmutable(), mediatorLifetime);
         }
 
         private static string? GetName(ExpressionSyntax expression)
@@ -122,12 +132,16 @@ namespace MemoryRetention.Analyzers.Handlers
             }
         }
 
-        private static void AddSingleton(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, ImmutableHashSet<ISymbol>.Builder singletons)
+        private static void AddRegisteredTypes(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, ImmutableHashSet<ISymbol>.Builder singletons, bool allTypeArguments)
         {
-            // AddSingleton<TService, TImplementation>() / AddSingleton<T>(): the last type argument is the implementation.
-            if (method.TypeArguments.Length > 0 && method.TypeArguments[method.TypeArguments.Length - 1] is INamedTypeSymbol typeArgument)
+            // AddX<TService, TImplementation>() / AddX<T>(): the last type argument is the implementation (for scoped
+            // registrations the service type is scoped too).
+            for (var i = allTypeArguments ? 0 : method.TypeArguments.Length - 1; i >= 0 && i < method.TypeArguments.Length; i++)
             {
-                singletons.Add(typeArgument.OriginalDefinition);
+                if (method.TypeArguments[i] is INamedTypeSymbol typeArgument)
+                {
+                    singletons.Add(typeArgument.OriginalDefinition);
+                }
             }
 
             // AddSingleton(typeof(TService), typeof(TImplementation)): the last typeof is the implementation.

@@ -1,0 +1,221 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers;
+using MemoryRetention.Analyzers.Rules;
+using MemoryRetention.CodeFixes.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace MemoryRetention.CodeFixes
+{
+    /// <summary>
+    /// MEM050: <c>Channel.CreateUnbounded&lt;T&gt;(…)</c> becomes
+    /// <c>Channel.CreateBounded&lt;T&gt;(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, … })</c>
+    /// and <c>new BlockingCollection&lt;T&gt;()</c> gets a capacity; the capacity is a named constant of the type.
+    /// No fix for dataflow blocks (their options are often shared; set BoundedCapacity there).
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedQueueCodeFix)), Shared]
+    public sealed class UnboundedQueueCodeFix : CodeFixProvider
+    {
+        public const string EquivalenceKey = "MEM050_Bound";
+        private const int DefaultCapacity = 1000;
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnboundedQueue);
+
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (diagnostic.Id != RuleIds.UnboundedQueue || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind) || kind == UnboundedQueueAnalyzer.DataflowKind)
+                {
+                    continue;
+                }
+
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is null)
+                {
+                    continue;
+                }
+
+                var document = context.Document;
+                context.RegisterCodeFix(CodeAction.Create("Bound the queue (back-pressure on producers)", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+            }
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var type = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            if (root is null || model is null || type is null || model.GetDeclaredSymbol(type, cancellationToken) is not INamedTypeSymbol typeSymbol
+                || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind))
+            {
+                return document;
+            }
+
+            var constantName = CapacityName(node, typeSymbol);
+            ExpressionSyntax? replacement = null;
+            SyntaxNode? target = null;
+            if (kind == UnboundedQueueAnalyzer.ChannelKind && node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } invocation
+                && invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax generic } member)
+            {
+                // Carry SingleReader/SingleWriter/AllowSynchronousContinuations over from UnboundedChannelOptions.
+                var carried = invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression is ObjectCreationExpressionSyntax { Initializer: { } init }
+                    ? init.Expressions.Select(e => e.WithoutTrivia())
+                    : Enumerable.Empty<ExpressionSyntax>();
+                var initializers = SyntaxFactory.SeparatedList<ExpressionSyntax>(
+                    new ExpressionSyntax[]
+                    {
+                        SyntaxFactory.AssignmentExpression(
+                            SyntaxKind.SimpleAssignmentExpression,
+                            SyntaxFactory.IdentifierName("FullMode"),
+                            SyntaxFactory.ParseExpression("BoundedChannelFullMode.Wait")),
+                    }.Concat(carried));
+                var options = SyntaxFactory.ObjectCreationExpression(SyntaxFactory.IdentifierName("BoundedChannelOptions"))
+                    .WithArgumentList(SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(constantName)))))
+                    .WithInitializer(SyntaxFactory.InitializerExpression(SyntaxKind.ObjectInitializerExpression, initializers));
+                replacement = invocation
+                    .WithExpression(member.WithName(generic.WithIdentifier(SyntaxFactory.Identifier("CreateBounded"))))
+                    .WithArgumentList(SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(options))));
+                target = invocation;
+            }
+            else if (kind == UnboundedQueueAnalyzer.BlockingCollectionKind && node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is { } creation)
+            {
+                var arguments = creation.ArgumentList ?? SyntaxFactory.ArgumentList();
+                replacement = creation.WithArgumentList(arguments.AddArguments(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(constantName))));
+                target = creation;
+            }
+
+            if (replacement is null || target is null)
+            {
+                return document;
+            }
+
+            var trackedRoot = root.TrackNodes(target, type);
+            trackedRoot = trackedRoot.ReplaceNode(trackedRoot.GetCurrentNode(target)!, replacement.WithTriviaFrom(target).WithAdditionalAnnotations(Formatter.Annotation));
+            var currentType = trackedRoot.GetCurrentNode(type)!;
+            trackedRoot = trackedRoot.ReplaceNode(currentType, SyntaxHelpers.EnsureIntConstant(currentType, constantName, DefaultCapacity, "How many queued items producers may get ahead of the worker before they wait."));
+            if (kind == UnboundedQueueAnalyzer.ChannelKind)
+            {
+                trackedRoot = SyntaxHelpers.EnsureUsing(trackedRoot, "System.Threading.Channels");
+            }
+
+            return await Formatter.FormatAsync(document.WithSyntaxRoot(trackedRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        private static string CapacityName(SyntaxNode node, INamedTypeSymbol type)
+        {
+            // `_orders = Channel.CreateUnbounded…` → OrdersCapacity; otherwise QueueCapacity.
+            var field = node.FirstAncestorOrSelf<VariableDeclaratorSyntax>()?.Identifier.ValueText
+                ?? (node.FirstAncestorOrSelf<AssignmentExpressionSyntax>()?.Left as IdentifierNameSyntax)?.Identifier.ValueText;
+            var stem = string.IsNullOrEmpty(field) ? "Queue" : field!.TrimStart('_');
+            stem = stem.Length == 0 ? "Queue" : char.ToUpperInvariant(stem[0]) + stem.Substring(1);
+            var name = stem + "Capacity";
+            return type.GetMembers(name).Any(m => m is not IFieldSymbol { IsConst: true }) ? SyntaxHelpers.UniqueMemberName(type, name) : name;
+        }
+    }
+
+    /// <summary>
+    /// MEM051: give the entry an absolute expiration relative to now, as a named constant of the type:
+    /// <c>cache.Set(key, value)</c> gets <c>new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = … }</c>; a
+    /// <c>GetOrCreate</c> factory sets <c>entry.AbsoluteExpirationRelativeToNow</c> first.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedCacheEntryCodeFix)), Shared]
+    public sealed class UnboundedCacheEntryCodeFix : CodeFixProvider
+    {
+        public const string EquivalenceKey = "MEM051_AddExpiration";
+        private const string ConstantName = "CacheEntryLifetimeMinutes";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnboundedCacheEntry);
+
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (diagnostic.Id != RuleIds.UnboundedCacheEntry || !diagnostic.Properties.ContainsKey(UnboundedCacheEntryAnalyzer.ShapeProperty))
+                {
+                    continue;
+                }
+
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                var document = context.Document;
+                context.RegisterCodeFix(CodeAction.Create("Add an absolute expiration", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+            }
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
+            var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            var type = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            if (root is null || invocation is null || type is null || !diagnostic.Properties.TryGetValue(UnboundedCacheEntryAnalyzer.ShapeProperty, out var shape))
+            {
+                return document;
+            }
+
+            var lifetime = SyntaxFactory.ParseExpression($"TimeSpan.FromMinutes({ConstantName})");
+            SyntaxNode target;
+            SyntaxNode replacement;
+            if (shape == UnboundedCacheEntryAnalyzer.SetShape)
+            {
+                var options = SyntaxFactory.ParseExpression($"new MemoryCacheEntryOptions {{ AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes({ConstantName}) }}");
+                target = invocation;
+                replacement = invocation.AddArgumentListArguments(SyntaxFactory.Argument(options));
+            }
+            else
+            {
+                var lambda = invocation.ArgumentList.Arguments.Select(a => a.Expression).OfType<LambdaExpressionSyntax>().LastOrDefault();
+                var parameter = lambda switch
+                {
+                    SimpleLambdaExpressionSyntax simple => simple.Parameter.Identifier.ValueText,
+                    ParenthesizedLambdaExpressionSyntax { ParameterList.Parameters.Count: 1 } parenthesized => parenthesized.ParameterList.Parameters[0].Identifier.ValueText,
+                    _ => null,
+                };
+                if (lambda is null || parameter is null || parameter == "_")
+                {
+                    return document;
+                }
+
+                var eol = SyntaxHelpers.EndOfLine(lambda);
+                var set = SyntaxFactory.ParseStatement($"{parameter}.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes({ConstantName});").WithTrailingTrivia(eol);
+                BlockSyntax body = lambda.Block
+                    ?? SyntaxFactory.Block(SyntaxFactory.ReturnStatement(lambda.ExpressionBody!.WithoutTrivia()).WithTrailingTrivia(eol))
+                        .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithLeadingTrivia(eol).WithTrailingTrivia(eol));
+                body = body.WithStatements(body.Statements.Insert(0, set));
+                target = lambda;
+                replacement = lambda.WithBlock(body).WithExpressionBody(null).WithAdditionalAnnotations(Formatter.Annotation);
+            }
+
+            var tracked = root.TrackNodes(target, type);
+            tracked = tracked.ReplaceNode(tracked.GetCurrentNode(target)!, replacement.WithAdditionalAnnotations(Formatter.Annotation));
+            var currentType = tracked.GetCurrentNode(type)!;
+            tracked = tracked.ReplaceNode(currentType, SyntaxHelpers.EnsureIntConstant(currentType, ConstantName, 10, "How long a cached entry lives before it expires; tune to the data's freshness and volume."));
+            tracked = SyntaxHelpers.EnsureUsing(tracked, "System");
+            tracked = SyntaxHelpers.EnsureUsing(tracked, "Microsoft.Extensions.Caching.Memory");
+            return await Formatter.FormatAsync(document.WithSyntaxRoot(tracked), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers.Tests.Verifiers;
+using Xunit;
+using VerifyMEM050 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.UnboundedQueueAnalyzer,
+    MemoryRetention.CodeFixes.UnboundedQueueCodeFix>;
+using VerifyMEM051 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.UnboundedCacheEntryAnalyzer,
+    MemoryRetention.CodeFixes.UnboundedCacheEntryCodeFix>;
+
+namespace MemoryRetention.Analyzers.Tests.Rules
+{
+    public class MEM050And051Tests
+    {
+        private static readonly string[] Caching = Packages.Of(Packages.Caching, Packages.Hosting);
+
+        // ---------------------------------------------------------------- MEM050
+
+        [Fact]
+        public Task MEM050_UnboundedQueuesKeptForTheProcess()
+            => VerifyMEM050.DiagnosticsAsync(@"
+using System;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class WorkQueue
+{
+    private readonly Channel<string> _items = {|MEM050:Channel.CreateUnbounded<string>()|};
+    private readonly BlockingCollection<int> _ids = {|MEM050:new BlockingCollection<int>()|};
+    private readonly ActionBlock<int> _block = {|MEM050:new ActionBlock<int>(i => Console.WriteLine(i))|};
+    private Channel<int> _late;
+
+    public void Start() => _late = {|MEM050:Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true })|};
+
+    public static void Register(IServiceCollection services)
+        => services.AddSingleton({|MEM050:Channel.CreateUnbounded<string>()|});
+}", Packages.Hosting);
+
+        [Fact]
+        public Task MEM050_LookAlikes_AreNotFlagged()
+            => VerifyMEM050.DiagnosticsAsync(@"
+using System;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
+
+public sealed class WorkQueue
+{
+    private readonly Channel<string> _items = Channel.CreateBounded<string>(100);
+    private readonly BlockingCollection<int> _ids = new BlockingCollection<int>(boundedCapacity: 50);
+    private readonly ActionBlock<int> _block = new ActionBlock<int>(i => Console.WriteLine(i), new ExecutionDataflowBlockOptions { BoundedCapacity = 10 });
+
+    public int Drain()
+    {
+        var local = Channel.CreateUnbounded<int>();      // per call, dies with it
+        local.Writer.TryWrite(1);
+        return local.Reader.Count;
+    }
+}", Packages.Hosting);
+
+        [Fact]
+        public Task MEM050_Fix_BoundedChannelWithANamedCapacity()
+            => VerifyMEM050.FixAsync(@"
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+public sealed class WorkQueue
+{
+    // orders waiting for the worker
+    private readonly Channel<string> _orders = {|MEM050:Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true })|};
+    private readonly BlockingCollection<int> _ids = {|MEM050:new BlockingCollection<int>()|};
+}", @"
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+public sealed class WorkQueue
+{
+    // How many queued items producers may get ahead of the worker before they wait.
+    private const int IdsCapacity = 1000;
+
+    // How many queued items producers may get ahead of the worker before they wait.
+    private const int OrdersCapacity = 1000;
+
+    // orders waiting for the worker
+    private readonly Channel<string> _orders = Channel.CreateBounded<string>(new BoundedChannelOptions(OrdersCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+    private readonly BlockingCollection<int> _ids = new BlockingCollection<int>(IdsCapacity);
+}", Packages.Hosting);
+
+        // ---------------------------------------------------------------- MEM051
+
+        [Fact]
+        public Task MEM051_EntriesWithoutExpirationInHandlers()
+            => VerifyMEM051.DiagnosticsAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    private readonly IMemoryCache _cache;
+    public PriceJob(IMemoryCache cache) => _cache = cache;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        {|MEM051:_cache.Set(sku, 42)|};
+        var price = await {|MEM051:_cache.GetOrCreateAsync(""price:"" + sku, entry => Task.FromResult(1))|};
+        {|MEM051:_cache.Set(sku + ""x"", 1, new MemoryCacheEntryOptions { Priority = CacheItemPriority.NeverRemove })|};
+    }
+}", Packages.Of(Caching, Packages.Quartz));
+
+        [Fact]
+        public Task MEM051_LookAlikes_AreNotFlagged()
+            => VerifyMEM051.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    private readonly IMemoryCache _cache;
+    public PriceJob(IMemoryCache cache) => _cache = cache;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        _cache.Set(sku, 42, TimeSpan.FromMinutes(5));
+        _cache.Set(sku, 42, DateTimeOffset.UtcNow.AddMinutes(5));
+        _cache.Set(sku, 42, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) });
+        await _cache.GetOrCreateAsync(sku, entry => { entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1); return Task.FromResult(1); });
+        _cache.Set(""all-prices"", 1);                        // one constant key: one entry
+    }
+
+    public void Warm() => _cache.Set(Guid.NewGuid(), 1);    // not a handler
+}", Packages.Of(Caching, Packages.Quartz));
+
+        [Fact]
+        public Task MEM051_Fix_AbsoluteExpirationAsANamedConstant()
+            => VerifyMEM051.FixAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    private readonly IMemoryCache _cache;
+    public PriceJob(IMemoryCache cache) => _cache = cache;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        {|MEM051:_cache.Set(sku, 42)|};
+        var price = await {|MEM051:_cache.GetOrCreateAsync(""price:"" + sku, entry => Task.FromResult(1))|};
+    }
+}", @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    // How long a cached entry lives before it expires; tune to the data's freshness and volume.
+    private const int CacheEntryLifetimeMinutes = 10;
+    private readonly IMemoryCache _cache;
+    public PriceJob(IMemoryCache cache) => _cache = cache;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        _cache.Set(sku, 42, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(CacheEntryLifetimeMinutes) });
+        var price = await _cache.GetOrCreateAsync(""price:"" + sku, entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(CacheEntryLifetimeMinutes);
+            return Task.FromResult(1);
+        });
+    }
+}", Packages.Of(Caching, Packages.Quartz));
+
+        [Fact]
+        public Task IncompleteCode_DoesNotCrash()
+            => VerifyMEM051.NoCrashAsync(@"
+using System.Threading.Channels;
+using Microsoft.Extensions.Caching.Memory;
+public sealed class Job : Quartz.IJob
+{
+    private readonly Channel<int> _c = Channel.CreateUnbounded<
+    private IMemoryCache _cache;
+    public System.Threading.Tasks.ValueTask Execute(Quartz.IJobExecutionContext context, System.Threading.CancellationToken ct) { _cache.Set(context., ); _cache.GetOrCreate(x, e => 
+", Packages.Of(Caching, Packages.Quartz));
+    }
+}
