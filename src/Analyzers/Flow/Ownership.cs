@@ -57,10 +57,14 @@ namespace MemoryRetention.Analyzers.Flow
         };
 
         /// <summary>Follows a newly created object (<paramref name="creation"/>) to its fate.</summary>
-        public static OwnershipResult Analyze(IOperation creation, DisposableTypes types, CancellationToken cancellationToken)
+        /// <param name="index">
+        /// A per-compilation index of local references per method body; with it, following many locals of one large
+        /// body costs one walk of the body instead of one walk per local.
+        /// </param>
+        public static OwnershipResult Analyze(IOperation creation, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index = null)
         {
             var value = ValueOf(creation);
-            var (fate, local, declarator) = FollowValue(value, types, cancellationToken);
+            var (fate, local, declarator) = FollowValue(value, types, cancellationToken, index);
             return new OwnershipResult(fate, value, local, declarator);
         }
 
@@ -81,7 +85,7 @@ namespace MemoryRetention.Analyzers.Flow
             return current.Parent is IAwaitOperation awaitOperation ? awaitOperation : creation;
         }
 
-        private static (OwnershipFate, ILocalSymbol?, IVariableDeclaratorOperation?) FollowValue(IOperation value, DisposableTypes types, CancellationToken cancellationToken)
+        private static (OwnershipFate, ILocalSymbol?, IVariableDeclaratorOperation?) FollowValue(IOperation value, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index)
         {
             var current = SkipUp(value);
             var parent = current.Parent;
@@ -96,7 +100,7 @@ namespace MemoryRetention.Analyzers.Flow
                         return (OwnershipFate.Disposed, declarator.Symbol, declarator);
                     }
 
-                    return (FollowLocal(declarator.Symbol, value, types, cancellationToken), declarator.Symbol, declarator);
+                    return (FollowLocal(declarator.Symbol, value, types, cancellationToken, index), declarator.Symbol, declarator);
 
                 case IUsingOperation:
                     return (OwnershipFate.Disposed, null, null);
@@ -104,7 +108,7 @@ namespace MemoryRetention.Analyzers.Flow
                 case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, current):
                     if (assignment.Target is ILocalReferenceOperation localTarget)
                     {
-                        return (FollowLocal(localTarget.Local, value, types, cancellationToken), localTarget.Local, null);
+                        return (FollowLocal(localTarget.Local, value, types, cancellationToken, index), localTarget.Local, null);
                     }
 
                     return assignment.Target is IDiscardOperation
@@ -231,7 +235,7 @@ namespace MemoryRetention.Analyzers.Flow
             return false;
         }
 
-        private static OwnershipFate FollowLocal(ILocalSymbol local, IOperation value, DisposableTypes types, CancellationToken cancellationToken)
+        private static OwnershipFate FollowLocal(ILocalSymbol local, IOperation value, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index)
         {
             if (local.IsRef || local.IsConst)
             {
@@ -248,7 +252,8 @@ namespace MemoryRetention.Analyzers.Flow
             var disposed = false;
             var assignments = 0;
 
-            foreach (var operation in root.Descendants())
+            var operations = index is null ? root.Descendants() : index.Get(root, local, cancellationToken);
+            foreach (var operation in operations)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (operation is IVariableDeclaratorOperation declarator

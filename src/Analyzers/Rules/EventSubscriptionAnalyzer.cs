@@ -43,6 +43,7 @@ namespace MemoryRetention.Analyzers.Rules
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
             var sources = new LongLivedSources(context.Compilation, handlers);
+            var index = new LocalReferenceIndex();
             var optionsMonitor = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.IOptionsMonitor`1");
             var optionsMonitorExtensions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.OptionsMonitorExtensions");
             var changeToken = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Primitives.ChangeToken");
@@ -80,7 +81,7 @@ namespace MemoryRetention.Analyzers.Rules
                         }
 
                         var code = handlers.Classify(invocation, c.CancellationToken);
-                        if (!code.RunsPerUnitOfWork || Ownership.Analyze(invocation, types, c.CancellationToken).Fate != OwnershipFate.Leaked)
+                        if (!code.RunsPerUnitOfWork || Ownership.Analyze(invocation, types, c.CancellationToken, index).Fate != OwnershipFate.Leaked)
                         {
                             return;
                         }

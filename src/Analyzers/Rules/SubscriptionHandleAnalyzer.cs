@@ -43,6 +43,7 @@ namespace MemoryRetention.Analyzers.Rules
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
             var sources = new LongLivedSources(context.Compilation, handlers);
             var task = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Task");
+            var index = new LocalReferenceIndex();
 
             context.RegisterOperationAction(
                 c =>
@@ -50,15 +51,15 @@ namespace MemoryRetention.Analyzers.Rules
                     var creation = (IObjectCreationOperation)c.Operation;
                     if (types.IsTimer(creation.Type))
                     {
-                        AnalyzeTimer(c, creation, handlers, types);
+                        AnalyzeTimer(c, creation, handlers, types, index);
                     }
                     else if (types.IsCancellationTokenSource(creation.Type) && creation.Arguments.Length > 0)
                     {
-                        AnalyzeTokenSource(c, creation, "its timer keeps it and its callbacks alive until the timeout fires", handlers, types);
+                        AnalyzeTokenSource(c, creation, "its timer keeps it and its callbacks alive until the timeout fires", handlers, types, index);
                     }
                     else if (types.IsCancellationTokenSource(creation.Type))
                     {
-                        AnalyzeTokenSourceWithCancelAfter(c, creation, handlers, types);
+                        AnalyzeTokenSourceWithCancelAfter(c, creation, handlers, types, index);
                     }
                 },
                 OperationKind.ObjectCreation);
@@ -74,7 +75,7 @@ namespace MemoryRetention.Analyzers.Rules
                         case "UnsafeRegister":
                             if (SymbolEqualityComparer.Default.Equals(method.ContainingType, sources.CancellationToken))
                             {
-                                AnalyzeRegistration(c, invocation, invocation.Instance, handlers, sources, types);
+                                AnalyzeRegistration(c, invocation, invocation.Instance, handlers, sources, types, index);
                             }
 
                             break;
@@ -85,14 +86,14 @@ namespace MemoryRetention.Analyzers.Rules
                                 var why = parent is null
                                     ? "it stays registered on its parent tokens until they are cancelled"
                                     : "it stays registered on " + parent + " until that token is cancelled";
-                                AnalyzeTokenSource(c, invocation, why, handlers, types);
+                                AnalyzeTokenSource(c, invocation, why, handlers, types, index);
                             }
 
                             break;
                         case "CreateTimer":
                             if (KnownTypes.IsOrDerivesFrom(method.ContainingType, types.TimeProvider))
                             {
-                                AnalyzeTimer(c, invocation, handlers, types);
+                                AnalyzeTimer(c, invocation, handlers, types, index);
                             }
 
                             break;
@@ -108,7 +109,7 @@ namespace MemoryRetention.Analyzers.Rules
                 OperationKind.Invocation);
         }
 
-        private static void AnalyzeRegistration(OperationAnalysisContext context, IInvocationOperation invocation, IOperation? token, HandlerRecognizer handlers, LongLivedSources sources, DisposableTypes types)
+        private static void AnalyzeRegistration(OperationAnalysisContext context, IInvocationOperation invocation, IOperation? token, HandlerRecognizer handlers, LongLivedSources sources, DisposableTypes types, LocalReferenceIndex index)
         {
             var description = sources.DescribeProcessLifetimeToken(token);
             if (description is null)
@@ -122,7 +123,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            if (Ownership.Analyze(invocation, types, context.CancellationToken).Fate != OwnershipFate.Leaked)
+            if (Ownership.Analyze(invocation, types, context.CancellationToken, index).Fate != OwnershipFate.Leaked)
             {
                 return;
             }
@@ -156,7 +157,7 @@ namespace MemoryRetention.Analyzers.Rules
                 code.Describe() + " by a long Task.Delay raced in Task.WhenAny (the losing delay stays registered)"));
         }
 
-        private static void AnalyzeTokenSource(OperationAnalysisContext context, IOperation creation, string why, HandlerRecognizer handlers, DisposableTypes types)
+        private static void AnalyzeTokenSource(OperationAnalysisContext context, IOperation creation, string why, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
         {
             var code = handlers.Classify(creation, context.CancellationToken);
             if (!code.RunsPerUnitOfWork)
@@ -164,7 +165,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            if (Ownership.Analyze(creation, types, context.CancellationToken).Fate != OwnershipFate.Leaked)
+            if (Ownership.Analyze(creation, types, context.CancellationToken, index).Fate != OwnershipFate.Leaked)
             {
                 return;
             }
@@ -172,7 +173,7 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM032_LinkedTokenSourceNotDisposed, creation.Syntax.GetLocation(), UsingFixProperties, code.Describe(), why));
         }
 
-        private static void AnalyzeTokenSourceWithCancelAfter(OperationAnalysisContext context, IObjectCreationOperation creation, HandlerRecognizer handlers, DisposableTypes types)
+        private static void AnalyzeTokenSourceWithCancelAfter(OperationAnalysisContext context, IObjectCreationOperation creation, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
         {
             var code = handlers.Classify(creation, context.CancellationToken);
             if (!code.RunsPerUnitOfWork)
@@ -180,7 +181,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var result = Ownership.Analyze(creation, types, context.CancellationToken);
+            var result = Ownership.Analyze(creation, types, context.CancellationToken, index);
             if (result.Fate != OwnershipFate.Leaked || result.Local is null || !CallsCancelAfter(result.Value, result.Local, context.CancellationToken))
             {
                 return;
@@ -194,7 +195,7 @@ namespace MemoryRetention.Analyzers.Rules
                 "CancelAfter starts a timer that keeps it and its callbacks alive until the timeout fires"));
         }
 
-        private static void AnalyzeTimer(OperationAnalysisContext context, IOperation creation, HandlerRecognizer handlers, DisposableTypes types)
+        private static void AnalyzeTimer(OperationAnalysisContext context, IOperation creation, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
         {
             var code = handlers.Classify(creation, context.CancellationToken);
             if (!code.RunsPerUnitOfWork)
@@ -202,7 +203,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            if (Ownership.Analyze(creation, types, context.CancellationToken).Fate != OwnershipFate.Leaked)
+            if (Ownership.Analyze(creation, types, context.CancellationToken, index).Fate != OwnershipFate.Leaked)
             {
                 return;
             }

@@ -30,20 +30,21 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
-            context.RegisterOperationAction(c => AnalyzeCreation(c, c.Operation, handlers, types), OperationKind.ObjectCreation);
+            var index = new LocalReferenceIndex();
+            context.RegisterOperationAction(c => AnalyzeCreation(c, c.Operation, handlers, types, index), OperationKind.ObjectCreation);
             context.RegisterOperationAction(
                 c =>
                 {
                     var invocation = (IInvocationOperation)c.Operation;
                     if (types.IsFactory(invocation.TargetMethod))
                     {
-                        AnalyzeCreation(c, invocation, handlers, types);
+                        AnalyzeCreation(c, invocation, handlers, types, index);
                     }
                 },
                 OperationKind.Invocation);
         }
 
-        private static void AnalyzeCreation(OperationAnalysisContext context, IOperation creation, HandlerRecognizer handlers, DisposableTypes types)
+        private static void AnalyzeCreation(OperationAnalysisContext context, IOperation creation, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
         {
             var createdType = CreatedType(creation, types);
             if (createdType is null || !types.IsDisposable(createdType) || types.HasNothingToRelease(createdType) || creation.Syntax is null)
@@ -63,7 +64,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var result = Ownership.Analyze(creation, types, context.CancellationToken);
+            var result = Ownership.Analyze(creation, types, context.CancellationToken, index);
             if (result.Fate != OwnershipFate.Leaked)
             {
                 return;
