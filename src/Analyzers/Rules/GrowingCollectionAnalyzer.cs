@@ -1,0 +1,446 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using MemoryRetention.Analyzers.Handlers;
+using MemoryRetention.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace MemoryRetention.Analyzers.Rules
+{
+    /// <summary>
+    /// MEM001: a private static collection that task-handler code adds to and that nothing in its type removes from.
+    /// MEM002: the same for private instance fields of long-lived handlers (hosted services, singletons, actors, grains,
+    /// Mediator handlers), and for a local collection declared before a worker loop and added to inside it.
+    /// Per type (symbol start/end): all uses of a private field are in its type, so "nothing removes" is decided there.
+    /// Reachability: the add is in handler code, or in a method of the same type that handler code calls, following
+    /// calls up to <see cref="CallDepth"/> levels.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class GrowingCollectionAnalyzer : MemoryAnalyzerBase
+    {
+        /// <summary>How many levels of calls within the type are followed from handler code to the add.</summary>
+        public const int CallDepth = 3;
+
+        public const string FixProperty = "fix";
+        public const string ScopedFix = "scoped";
+
+        private static readonly ImmutableArray<string> CollectionNames = ImmutableArray.Create(
+            "System.Collections.Generic.Dictionary`2",
+            "System.Collections.Generic.List`1",
+            "System.Collections.Generic.HashSet`1",
+            "System.Collections.Generic.Queue`1",
+            "System.Collections.Generic.Stack`1",
+            "System.Collections.Generic.SortedDictionary`2",
+            "System.Collections.Generic.SortedList`2",
+            "System.Collections.Generic.SortedSet`1",
+            "System.Collections.Generic.LinkedList`1",
+            "System.Collections.Concurrent.ConcurrentDictionary`2",
+            "System.Collections.Concurrent.ConcurrentBag`1",
+            "System.Collections.Concurrent.ConcurrentQueue`1",
+            "System.Collections.Concurrent.ConcurrentStack`1",
+            "System.Collections.Immutable.ImmutableList`1",
+            "System.Collections.Immutable.ImmutableDictionary`2",
+            "System.Collections.Immutable.ImmutableHashSet`1",
+            "System.Text.StringBuilder");
+
+        private static readonly ImmutableHashSet<string> AddNames = ImmutableHashSet.Create(
+            "Add", "TryAdd", "GetOrAdd", "AddOrUpdate", "Enqueue", "Push", "Append", "AppendLine", "AppendFormat", "Insert", "AddRange", "AddFirst", "AddLast", "SetItem", "TryPush");
+
+        private static readonly ImmutableHashSet<string> RemoveNames = ImmutableHashSet.Create(
+            "Remove", "TryRemove", "Clear", "TryDequeue", "Dequeue", "TryPop", "Pop", "RemoveAll", "RemoveAt", "RemoveRange", "RemoveWhere", "RemoveFirst", "RemoveLast", "TrimExcess", "TryTake", "Take", "RemoveMany", "Except", "SymmetricExceptWith", "ExceptWith", "IntersectWith", "Length", "Capacity");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.MEM001_StaticCollectionGrows,
+            Descriptors.MEM002_HandlerCollectionGrows);
+
+        protected override void OnCompilationStart(CompilationStartAnalysisContext context)
+        {
+            var collections = CollectionNames.Select(n => KnownTypes.Get(context.Compilation, n)).Where(t => t is not null).Select(t => t!).ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            if (collections.IsEmpty)
+            {
+                return;
+            }
+
+            var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
+            context.RegisterSymbolStartAction(c => OnType(c, handlers, collections), SymbolKind.NamedType);
+            context.RegisterOperationAction(c => AnalyzeLocalCollections(c, (ILoopOperation)c.Operation, handlers, collections), OperationKind.Loop);
+        }
+
+        private static bool IsCollection(ITypeSymbol? type, ImmutableHashSet<INamedTypeSymbol> collections)
+            => type is INamedTypeSymbol named && collections.Contains(named.OriginalDefinition);
+
+        private sealed class FieldState
+        {
+            public FieldState(IFieldSymbol field) => Field = field;
+
+            public IFieldSymbol Field { get; }
+            public List<(IOperation Site, ISymbol? Method, HandlerCode Code)> Adds { get; } = new List<(IOperation, ISymbol?, HandlerCode)>();
+            public bool Shrinks { get; set; }
+            public bool Escapes { get; set; }
+            public HashSet<ISymbol> UsedIn { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        }
+
+        private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections)
+        {
+            var type = (INamedTypeSymbol)context.Symbol;
+            var longLived = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
+            var states = new ConcurrentDictionary<IFieldSymbol, FieldState>(SymbolEqualityComparer.Default);
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsConst: false, IsImplicitlyDeclared: false } field
+                    && (field.IsStatic || longLived)
+                    && IsCollection(field.Type, collections))
+                {
+                    states[field] = new FieldState(field);
+                }
+            }
+
+            // Nested types can reach private fields too; their uses would be invisible here, so stay silent then.
+            if (states.IsEmpty || type.GetTypeMembers().Length > 0)
+            {
+                return;
+            }
+
+            var calls = new ConcurrentBag<(ISymbol Caller, ISymbol Callee)>();
+            var handlerMethods = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var reference = (IFieldReferenceOperation)c.Operation;
+                    if (!states.TryGetValue(reference.Field.OriginalDefinition, out var state))
+                    {
+                        return;
+                    }
+
+                    var method = c.ContainingSymbol;
+                    lock (state)
+                    {
+                        state.UsedIn.Add(method);
+                    }
+
+                    Classify(c, reference, state, method, handlers);
+                },
+                OperationKind.FieldReference);
+
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var invocation = (IInvocationOperation)c.Operation;
+                    var target = invocation.TargetMethod.OriginalDefinition;
+                    if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type))
+                    {
+                        calls.Add((c.ContainingSymbol, target));
+                        if (handlers.Classify(invocation, c.CancellationToken).RunsPerUnitOfWork)
+                        {
+                            handlerMethods[target] = true;
+                        }
+                    }
+                },
+                OperationKind.Invocation);
+
+            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived));
+        }
+
+        private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
+        {
+            IOperation current = reference;
+            while (current.Parent is IConversionOperation)
+            {
+                current = current.Parent;
+            }
+
+            // Initializers and constructors fill a collection once: neither growth nor shrinking.
+            var inInitialization = method is IMethodSymbol { MethodKind: MethodKind.StaticConstructor or MethodKind.Constructor } || method is IFieldSymbol;
+
+            switch (current.Parent)
+            {
+                case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, current):
+                    var name = invocation.TargetMethod.Name;
+                    if (RemoveNames.Contains(name))
+                    {
+                        lock (state)
+                        {
+                            state.Shrinks = true;
+                        }
+                    }
+                    else if (AddNames.Contains(name) && !inInitialization)
+                    {
+                        // `_map = _map.Add(k, v)` on an immutable collection is an add too (handled by the assignment below).
+                        if (!HasConstantKey(invocation))
+                        {
+                            var code = handlers.Classify(invocation, context.CancellationToken);
+                            if (!IsGuardedByCount(invocation, state.Field))
+                            {
+                                lock (state)
+                                {
+                                    state.Adds.Add((invocation, method, code));
+                                }
+                            }
+                            else
+                            {
+                                lock (state)
+                                {
+                                    state.Shrinks = true; // bounded by a Count check
+                                }
+                            }
+                        }
+                    }
+
+                    break;
+
+                case IPropertyReferenceOperation property when ReferenceEquals(property.Instance, current):
+                    if (property.Property.IsIndexer && property.Parent is ISimpleAssignmentOperation indexerSet && ReferenceEquals(indexerSet.Target, property) && !inInitialization)
+                    {
+                        var key = property.Arguments.Length > 0 ? property.Arguments[0].Value : null;
+                        if (key is not null && !IsConstantOrEnum(key))
+                        {
+                            lock (state)
+                            {
+                                state.Adds.Add((indexerSet, method, handlers.Classify(indexerSet, context.CancellationToken)));
+                            }
+                        }
+                    }
+                    else if (property.Property.Name == "Count" && IsInCondition(property))
+                    {
+                        lock (state)
+                        {
+                            state.Shrinks = true; // a size check somewhere: assume it bounds the collection
+                        }
+                    }
+
+                    break;
+
+                case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, current):
+                    if (!inInitialization)
+                    {
+                        // Reassigned: `_items = new List<T>()` resets it; `_set = _set.Add(x)` grows an immutable one.
+                        if (assignment.Value is IInvocationOperation { Instance: IFieldReferenceOperation source } grow
+                            && SymbolEqualityComparer.Default.Equals(source.Field, state.Field)
+                            && AddNames.Contains(grow.TargetMethod.Name))
+                        {
+                            lock (state)
+                            {
+                                state.Adds.Add((assignment, method, handlers.Classify(assignment, context.CancellationToken)));
+                            }
+                        }
+                        else
+                        {
+                            lock (state)
+                            {
+                                state.Shrinks = true;
+                            }
+                        }
+                    }
+
+                    break;
+
+                case IForEachLoopOperation:
+                case IPropertyReferenceOperation:
+                case IMethodReferenceOperation:
+                case ILockOperation:
+                    break;
+
+                default:
+                    // Handed to other code (which may remove from it), or used in a way not understood: stay silent.
+                    lock (state)
+                    {
+                        state.Escapes = true;
+                    }
+
+                    break;
+            }
+        }
+
+        private static bool HasConstantKey(IInvocationOperation invocation)
+        {
+            // Dictionary-like adds with a constant or enum key are a small closed set.
+            if (invocation.Arguments.Length == 0)
+            {
+                return false;
+            }
+
+            var first = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value;
+            var isKeyed = invocation.TargetMethod.Parameters.Length >= 2 || invocation.TargetMethod.Name.StartsWith("GetOrAdd", System.StringComparison.Ordinal);
+            return isKeyed && first is not null && IsConstantOrEnum(first);
+        }
+
+        private static bool IsConstantOrEnum(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean;
+        }
+
+        private static bool IsInCondition(IOperation operation)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case IConditionalOperation conditional:
+                        return conditional.Condition.DescendantsAndSelf().Contains(operation);
+                    case IWhileLoopOperation loop:
+                        return loop.Condition?.DescendantsAndSelf().Contains(operation) == true;
+                    case IBlockOperation:
+                    case IMethodBodyOperation:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>An add inside `if (field.Count &lt; max)` (or with a Count check on the way up) is bounded.</summary>
+        private static bool IsGuardedByCount(IOperation add, IFieldSymbol field)
+        {
+            for (var current = add.Parent; current is not null; current = current.Parent)
+            {
+                if (current is IConditionalOperation conditional
+                    && conditional.Condition.DescendantsAndSelf().OfType<IPropertyReferenceOperation>().Any(p => p.Property.Name == "Count" && p.Instance is IFieldReferenceOperation f && SymbolEqualityComparer.Default.Equals(f.Field, field)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static void Report(
+            SymbolAnalysisContext context,
+            ConcurrentDictionary<IFieldSymbol, FieldState> states,
+            ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls,
+            ConcurrentDictionary<ISymbol, bool> handlerMethods,
+            bool longLived)
+        {
+            // Methods of this type reachable from handler code within CallDepth calls.
+            var reachable = new HashSet<ISymbol>(handlerMethods.Keys, SymbolEqualityComparer.Default);
+            var frontier = reachable.ToList();
+            for (var depth = 1; depth < CallDepth && frontier.Count > 0; depth++)
+            {
+                var next = new List<ISymbol>();
+                foreach (var (caller, callee) in calls)
+                {
+                    if (frontier.Contains(caller, SymbolEqualityComparer.Default) && reachable.Add(callee))
+                    {
+                        next.Add(callee);
+                    }
+                }
+
+                frontier = next;
+            }
+
+            foreach (var state in states.Values)
+            {
+                if (state.Shrinks || state.Escapes || state.Adds.Count == 0)
+                {
+                    continue;
+                }
+
+                foreach (var (site, method, code) in state.Adds)
+                {
+                    string? where = null;
+                    if (code.RunsPerUnitOfWork)
+                    {
+                        where = code.Describe();
+                    }
+                    else if (method is not null && reachable.Contains(method.OriginalDefinition))
+                    {
+                        where = "in '" + method.Name + "', which task-handler code calls";
+                    }
+
+                    if (where is null)
+                    {
+                        continue;
+                    }
+
+                    var descriptor = state.Field.IsStatic ? Descriptors.MEM001_StaticCollectionGrows : Descriptors.MEM002_HandlerCollectionGrows;
+                    var properties = state.UsedIn.Count == 1 && code.RunsPerUnitOfWork && code.Kind == HandlerCodeKind.EntryPointBody
+                        ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, ScopedFix)
+                        : ImmutableDictionary<string, string?>.Empty;
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        descriptor,
+                        site.Syntax.GetLocation(),
+                        state.Field.Locations,
+                        properties,
+                        state.Field.Name,
+                        state.Field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                        where));
+                    break; // one finding per field
+                }
+            }
+        }
+
+        /// <summary>MEM002 for locals: a collection declared before a worker loop, added to in every iteration, never shrunk.</summary>
+        private static void AnalyzeLocalCollections(OperationAnalysisContext context, ILoopOperation loop, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections)
+        {
+            if (loop.Body is null)
+            {
+                return;
+            }
+
+            var code = handlers.Classify(loop, context.CancellationToken);
+            if (!handlers.IsWorkerLoop(loop, code.EntryPoint, context.CancellationToken) || code.Kind == HandlerCodeKind.WorkerLoopBody)
+            {
+                return; // not a worker loop, or nested in one (the outer loop reports)
+            }
+
+            var root = (IOperation)loop;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            foreach (var add in loop.Body.Descendants().OfType<IInvocationOperation>())
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                if (add.Instance is not ILocalReferenceOperation target || !AddNames.Contains(add.TargetMethod.Name) || !IsCollection(target.Type, collections)
+                    || HasConstantKey(add))
+                {
+                    continue;
+                }
+
+                var local = target.Local;
+                var declaredOutside = root.Descendants().OfType<IVariableDeclaratorOperation>()
+                    .Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local) && !loop.Syntax.Span.Contains(d.Syntax.Span));
+                if (!declaredOutside)
+                {
+                    continue;
+                }
+
+                var uses = root.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local)).ToList();
+                var shrinksOrEscapes = uses.Any(r =>
+                    (r.Parent is IInvocationOperation call && ReferenceEquals(call.Instance, r) && RemoveNames.Contains(call.TargetMethod.Name))
+                    || (r.Parent is IPropertyReferenceOperation { Property.Name: "Count" })
+                    || (r.Parent is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Target, r))
+                    || r.Parent is IArgumentOperation
+                    || IsHandedOn(r));
+                if (shrinksOrEscapes)
+                {
+                    continue;
+                }
+
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.MEM002_HandlerCollectionGrows,
+                    add.Syntax.GetLocation(),
+                    local.Name,
+                    local.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                    "in every iteration of a worker loop (it is declared before the loop)"));
+                return;
+            }
+        }
+
+        /// <summary>Captured by a lambda or stored elsewhere: someone else may shrink it.</summary>
+        private static bool IsHandedOn(ILocalReferenceOperation reference)
+            => reference.Parent is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Value, reference)
+               || reference.Parent is IReturnOperation
+               || MemoryRetention.Analyzers.Flow.Ownership.ContainingFunction(reference) is not null && MemoryRetention.Analyzers.Flow.Ownership.ContainingFunction(reference) is IAnonymousFunctionOperation;
+    }
+}

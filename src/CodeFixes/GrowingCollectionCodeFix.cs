@@ -1,0 +1,134 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers;
+using MemoryRetention.Analyzers.Rules;
+using MemoryRetention.CodeFixes.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace MemoryRetention.CodeFixes
+{
+    /// <summary>
+    /// MEM001 / MEM002, the scoped form: a collection field used only inside one handler entry point becomes a local
+    /// created per invocation. Offered only then (the analyzer marks it), when the field has an initializer and a single
+    /// declarator, and the entry point has a block body.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GrowingCollectionCodeFix)), Shared]
+    public sealed class GrowingCollectionCodeFix : CodeFixProvider
+    {
+        public const string EquivalenceKey = "MEM00x_ScopedCollection";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.StaticCollectionGrows, RuleIds.HandlerCollectionGrows);
+
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (!FixableDiagnosticIds.Contains(diagnostic.Id) || !diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty))
+                {
+                    continue;
+                }
+
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (Plan(node, model, context.CancellationToken) is null)
+                {
+                    continue;
+                }
+
+                var document = context.Document;
+                context.RegisterCodeFix(CodeAction.Create("Create the collection per invocation", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+            }
+        }
+
+        private static (IFieldSymbol Field, VariableDeclaratorSyntax Declarator, FieldDeclarationSyntax Declaration, MethodDeclarationSyntax Method)? Plan(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
+        {
+            var method = node.FirstAncestorOrSelf<MethodDeclarationSyntax>();
+            if (method?.Body is null || method.Body.Statements.Count == 0 || method.Parent is not TypeDeclarationSyntax type)
+            {
+                return null;
+            }
+
+            foreach (var identifier in node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(identifier, cancellationToken).Symbol is IFieldSymbol field
+                    && field.DeclaringSyntaxReferences.Length == 1
+                    && field.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: not null, Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: FieldDeclarationSyntax declaration } } declarator
+                    && declaration.Parent == type)
+                {
+                    // Every use of the field is inside this method.
+                    var uses = type.DescendantNodes().OfType<IdentifierNameSyntax>().Where(i => i.Identifier.ValueText == field.Name).ToList();
+                    if (uses.All(u => method.Span.Contains(u.Span)))
+                    {
+                        return (field, declarator, declaration, method);
+                    }
+
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var plan = model is null ? null : Plan(node, model, cancellationToken);
+            if (plan is null)
+            {
+                return document;
+            }
+
+            var (field, declarator, declaration, method) = plan.Value;
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var name = field.Name.TrimStart('_');
+            name = name.Length == 0 ? "items" : char.ToLowerInvariant(name[0]) + name.Substring(1);
+            if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+            {
+                name = "@" + name;
+            }
+
+            foreach (var identifier in method.Body!.DescendantNodes().OfType<IdentifierNameSyntax>().Where(i => i.Identifier.ValueText == field.Name))
+            {
+                SyntaxNode target = identifier.Parent is MemberAccessExpressionSyntax member && member.Name == identifier
+                    && (member.Expression is ThisExpressionSyntax || member.Expression is IdentifierNameSyntax { Identifier.ValueText: var typeName } && typeName == field.ContainingType.Name)
+                    ? member
+                    : identifier;
+                editor.ReplaceNode(target, SyntaxFactory.IdentifierName(name).WithTriviaFrom(target));
+            }
+
+            var local = SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(
+                        declaration.Declaration.Type.WithoutTrivia().WithTrailingTrivia(SyntaxFactory.Space),
+                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(name).WithInitializer(declarator.Initializer!.WithoutTrivia()))))
+                .WithTrailingTrivia(SyntaxHelpers.EndOfLine(method))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            editor.InsertBefore(method.Body.Statements[0], local);
+            editor.RemoveNode(declaration, SyntaxRemoveOptions.KeepNoTrivia);
+
+            // When the field was the first member, the member after it should not start with a blank line.
+            if (declaration.Parent is TypeDeclarationSyntax type && type.Members.IndexOf(declaration) == 0 && type.Members.Count > 1)
+            {
+                var next = type.Members[1];
+                editor.ReplaceNode(next, (current, _) => current.WithLeadingTrivia(current.GetLeadingTrivia().SkipWhile(t => t.IsKind(SyntaxKind.EndOfLineTrivia))));
+            }
+            return await Formatter.FormatAsync(editor.GetChangedDocument(), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
