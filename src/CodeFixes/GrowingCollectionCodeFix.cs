@@ -89,7 +89,7 @@ namespace MemoryRetention.CodeFixes
         private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            var plan = model is null ? null : Plan(node, model, cancellationToken);
+            var plan = model is null || !diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty) ? null : Plan(node, model, cancellationToken);
             if (plan is null)
             {
                 return document;

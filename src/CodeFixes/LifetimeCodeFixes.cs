@@ -65,7 +65,7 @@ namespace MemoryRetention.CodeFixes
         private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            var plan = model is null ? null : Plan.Create(node, model, document.Project.AnalyzerOptions, cancellationToken);
+            var plan = model is null || !diagnostic.Properties.ContainsKey(CaptiveScopedServiceAnalyzer.FixProperty) ? null : Plan.Create(node, model, document.Project.AnalyzerOptions, cancellationToken);
             if (plan is null)
             {
                 return document;

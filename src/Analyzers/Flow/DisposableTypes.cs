@@ -49,7 +49,8 @@ namespace MemoryRetention.Analyzers.Flow
             ("Confluent.Kafka.ProducerBuilder`2", new[] { "Build" }),
             ("RabbitMQ.Client.IConnectionFactory", new[] { "CreateConnection", "CreateConnectionAsync" }),
             ("RabbitMQ.Client.ConnectionFactory", new[] { "CreateConnection", "CreateConnectionAsync" }),
-            ("RabbitMQ.Client.IConnection", new[] { "CreateChannelAsync", "CreateModel" }));
+            ("RabbitMQ.Client.IConnection", new[] { "CreateChannelAsync", "CreateModel" }),
+            ("Microsoft.IO.RecyclableMemoryStreamManager", new[] { "GetStream" }));
 
         /// <summary>Wrappers that dispose what they wrap unless told <c>leaveOpen: true</c>.</summary>
         private static readonly ImmutableArray<string> OwningWrapperNames = ImmutableArray.Create(

@@ -12,7 +12,7 @@ public sealed class Mem031Worker : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             var batch = new byte[16];
-            var registration = stoppingToken.Register(() => Array.Clear(batch)); // expect: MEM031
+            var registration = stoppingToken.Register(() => Array.Clear(batch)); // expect: MEM031, MEM011
             await Task.Delay(100, stoppingToken);
         }
     }
