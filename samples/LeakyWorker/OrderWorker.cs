@@ -31,6 +31,13 @@ public sealed class OrderWorker : BackgroundService
             var reader = new StreamReader(order.PayloadPath); // expect: MEM020
             var payload = await reader.ReadToEndAsync(timeout.Token);
 
+            // A 256 KiB scratch buffer on the large object heap, for every order.
+            var scratch = new byte[256 * 1024]; // expect: MEM010
+            System.Text.Encoding.UTF8.GetBytes(payload, 0, Math.Min(payload.Length, 1024), scratch, 0);
+
+            // Registered on the host's stopping token for every order; the callback keeps the order alive.
+            stoppingToken.Register(() => _logger.LogWarning("Order {OrderId} interrupted", order.Id)); // expect: MEM031
+
             await _processor.ProcessAsync(order, payload, timeout.Token);
         }
     }
