@@ -233,21 +233,7 @@ namespace MemoryRetention.CodeFixes
             return await Formatter.FormatAsync(newDocument, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>
-        /// A type can take the unsubscribe in Dispose when it has no Dispose yet (the fixer adds IDisposable and one)
-        /// or has a parameterless, non-abstract <c>void Dispose()</c> declared in source in this class.
-        /// </summary>
-        private static bool CanAddDispose(INamedTypeSymbol type)
-        {
-            var existing = type.GetMembers("Dispose").OfType<IMethodSymbol>().Where(m => m.Parameters.Length == 0).ToList();
-            if (existing.Count == 0)
-            {
-                // Adding IDisposable to a type whose base already disposes would hide the base's Dispose.
-                return !type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable);
-            }
-
-            return existing.Count == 1 && existing[0].ReturnsVoid && !existing[0].IsAbstract && existing[0].DeclaringSyntaxReferences.Length == 1;
-        }
+        private static bool CanAddDispose(INamedTypeSymbol type) => DisposeHelpers.CanAddDispose(type);
 
         private static async Task<Document> UnsubscribeInDisposeAsync(Document document, AssignmentExpressionSyntax subscription, IEventSymbol @event, CancellationToken cancellationToken)
         {
@@ -264,7 +250,7 @@ namespace MemoryRetention.CodeFixes
             if (subscription.Right is AnonymousFunctionExpressionSyntax or AnonymousMethodExpressionSyntax)
             {
                 // Keep the delegate in a field so that Dispose removes the same instance.
-                var fieldName = UniqueMemberName(typeSymbol, "_" + char.ToLowerInvariant(@event.Name[0]) + @event.Name.Substring(1) + "Handler");
+                var fieldName = SyntaxHelpers.UniqueMemberName(typeSymbol, "_" + char.ToLowerInvariant(@event.Name[0]) + @event.Name.Substring(1) + "Handler");
                 var field = SyntaxFactory.FieldDeclaration(
                         SyntaxFactory.VariableDeclaration(((TypeSyntax)generator.TypeExpression(@event.Type)).WithAdditionalAnnotations(Simplifier.Annotation))
                             .AddVariables(SyntaxFactory.VariableDeclarator(fieldName)))
@@ -292,43 +278,11 @@ namespace MemoryRetention.CodeFixes
             var unsubscribe = SyntaxFactory.ExpressionStatement(
                 SyntaxFactory.AssignmentExpression(SyntaxKind.SubtractAssignmentExpression, subscription.Left.WithoutTrivia(), handler.WithoutTrivia()));
 
-            var existing = typeSymbol.GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.Length == 0);
-            if (existing?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax dispose)
-            {
-                if (dispose.Body is not null)
-                {
-                    editor.ReplaceNode(dispose.Body, dispose.Body.AddStatements(unsubscribe).WithAdditionalAnnotations(Formatter.Annotation));
-                }
-                else if (dispose.ExpressionBody is not null)
-                {
-                    var body = SyntaxFactory.Block(SyntaxFactory.ExpressionStatement(dispose.ExpressionBody.Expression), unsubscribe);
-                    editor.ReplaceNode(dispose, dispose.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body).WithAdditionalAnnotations(Formatter.Annotation));
-                }
-            }
-            else
-            {
-                var method = SyntaxFactory.MethodDeclaration(SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.VoidKeyword)), "Dispose")
-                    .AddModifiers(SyntaxFactory.Token(SyntaxKind.PublicKeyword))
-                    .WithBody(SyntaxFactory.Block(unsubscribe))
-                    .WithAdditionalAnnotations(Formatter.Annotation);
-                editor.AddMember(type, method);
-                editor.AddInterfaceType(type, SyntaxFactory.ParseTypeName("System.IDisposable").WithAdditionalAnnotations(Simplifier.Annotation));
-            }
+            DisposeHelpers.AddToDispose(editor, type, typeSymbol, unsubscribe, cancellationToken);
 
             var newDocument = editor.GetChangedDocument();
             newDocument = await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             return await Formatter.FormatAsync(newDocument, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-
-        private static string UniqueMemberName(INamedTypeSymbol type, string baseName)
-        {
-            var candidate = baseName;
-            for (var i = 1; type.GetMembers(candidate).Length > 0; i++)
-            {
-                candidate = baseName + i;
-            }
-
-            return candidate;
         }
 
         private static string UniqueName(SemanticModel model, SyntaxNode at, string baseName)

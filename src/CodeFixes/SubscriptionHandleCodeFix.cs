@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using System.Composition;
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers;
@@ -6,6 +7,11 @@ using MemoryRetention.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
 using MemoryRetention.CodeFixes.Infrastructure;
 
 namespace MemoryRetention.CodeFixes
@@ -28,14 +34,14 @@ namespace MemoryRetention.CodeFixes
         public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
 
         // Applies every fixable diagnostic of the scope, whatever the equivalence key (see UndisposedHandlerDisposableCodeFix).
-        public sealed override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
 
         private static Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, System.Threading.CancellationToken cancellationToken)
             => diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix) && fix == SubscriptionHandleAnalyzer.UsingFix
                 ? UsingPlan.ApplyToNodeAsync(document, node, diagnostic, cancellationToken)
                 : Task.FromResult(document);
 
-        public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
@@ -86,13 +92,126 @@ namespace MemoryRetention.CodeFixes
         }
     }
 
-    /// <summary>MEM033: <c>using var</c> for a periodic timer.</summary>
+    /// <summary>
+    /// MEM033: <c>using var</c> for a periodic timer; for a callback timer in a per-invocation handler, keep it in a
+    /// field and dispose it in the handler's <c>Dispose</c> (created, with <c>IDisposable</c>, when missing).
+    /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TimerCodeFix)), Shared]
     public sealed class TimerCodeFix : SubscriptionHandleCodeFixBase
     {
+        public const string FieldKey = "MEM033_FieldDisposedInDispose";
+
         public TimerCodeFix()
             : base(RuleIds.TimerNotDisposed)
         {
+        }
+
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAnyAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            await base.RegisterCodeFixesAsync(context).ConfigureAwait(false);
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (diagnostic.Id != RuleIds.TimerNotDisposed || !diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix) || fix != SubscriptionHandleAnalyzer.FieldFix)
+                {
+                    continue;
+                }
+
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (FieldPlan(node, model, context.CancellationToken) is null)
+                {
+                    continue;
+                }
+
+                var document = context.Document;
+                context.RegisterCodeFix(CodeAction.Create("Keep the timer in a field and dispose it in 'Dispose'", ct => ApplyFieldAsync(document, node, ct), FieldKey), diagnostic);
+            }
+        }
+
+        private static Task<Document> ApplyAnyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, System.Threading.CancellationToken cancellationToken)
+        {
+            if (!diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix))
+            {
+                return Task.FromResult(document);
+            }
+
+            return fix == SubscriptionHandleAnalyzer.FieldFix
+                ? ApplyFieldAsync(document, node, cancellationToken)
+                : UsingPlan.ApplyToNodeAsync(document, node, diagnostic, cancellationToken);
+        }
+
+        private static (StatementSyntax Statement, ExpressionSyntax Creation, string? Local, ClassDeclarationSyntax Type, INamedTypeSymbol TypeSymbol)? FieldPlan(SyntaxNode node, SemanticModel model, System.Threading.CancellationToken cancellationToken)
+        {
+            var creation = node.FirstAncestorOrSelf<ExpressionSyntax>(e => e is BaseObjectCreationExpressionSyntax || e is InvocationExpressionSyntax);
+            var statement = creation?.FirstAncestorOrSelf<StatementSyntax>();
+            var type = statement?.FirstAncestorOrSelf<ClassDeclarationSyntax>();
+            if (creation is null || statement is null || type is null || statement.Parent is not BlockSyntax
+                || model.GetDeclaredSymbol(type, cancellationToken) is not INamedTypeSymbol typeSymbol
+                || !DisposeHelpers.CanAddDispose(typeSymbol))
+            {
+                return null;
+            }
+
+            switch (statement)
+            {
+                case ExpressionStatementSyntax expressionStatement when expressionStatement.Expression == creation:
+                    return (statement, creation, null, type, typeSymbol);
+                case LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } local when local.Declaration.Variables[0].Initializer?.Value == creation && local.UsingKeyword.IsKind(SyntaxKind.None):
+                    return (statement, creation, local.Declaration.Variables[0].Identifier.ValueText, type, typeSymbol);
+                default:
+                    return null;
+            }
+        }
+
+        private static async Task<Document> ApplyFieldAsync(Document document, SyntaxNode node, System.Threading.CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var plan = model is null ? null : FieldPlan(node, model, cancellationToken);
+            if (plan is null || model!.GetTypeInfo(plan.Value.Creation, cancellationToken).Type is not ITypeSymbol timerType)
+            {
+                return document;
+            }
+
+            var (statement, creation, local, type, typeSymbol) = plan.Value;
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var baseName = "_" + (local ?? "timer");
+            var fieldName = SyntaxHelpers.UniqueMemberName(typeSymbol, baseName);
+            var nullable = (model!.GetNullableContext(statement.SpanStart) & NullableContext.AnnotationsEnabled) != 0;
+            var typeSyntax = (TypeSyntax)editor.Generator.TypeExpression(timerType.WithNullableAnnotation(NullableAnnotation.NotAnnotated));
+            if (nullable)
+            {
+                typeSyntax = SyntaxFactory.NullableType(typeSyntax);
+            }
+
+            var field = SyntaxFactory.FieldDeclaration(SyntaxFactory.VariableDeclaration(typeSyntax.WithAdditionalAnnotations(Simplifier.Annotation)).AddVariables(SyntaxFactory.VariableDeclarator(fieldName)))
+                .AddModifiers(SyntaxFactory.Token(SyntaxKind.PrivateKeyword))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            editor.InsertMembers(type, 0, new SyntaxNode[] { field });
+
+            // `_timer?.Dispose(); _timer = new Timer(...);` where the timer was created (a previous one is not lost).
+            var assign = SyntaxFactory.ParseStatement($"{fieldName} = {creation.WithoutTrivia()};").WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithTrailingTrivia(statement.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation);
+            var disposePrevious = SyntaxFactory.ParseStatement($"{fieldName}?.Dispose();").WithLeadingTrivia(statement.GetLeadingTrivia()).WithTrailingTrivia(SyntaxHelpers.EndOfLine(statement)).WithAdditionalAnnotations(Formatter.Annotation);
+            if (local is not null && statement.Parent is BlockSyntax block)
+            {
+                foreach (var identifier in block.DescendantNodes().OfType<IdentifierNameSyntax>().Where(i => i.Identifier.ValueText == local && i.SpanStart > statement.Span.End))
+                {
+                    editor.ReplaceNode(identifier, SyntaxFactory.IdentifierName(fieldName).WithTriviaFrom(identifier));
+                }
+            }
+
+            editor.InsertBefore(statement, disposePrevious);
+            editor.ReplaceNode(statement, assign);
+            DisposeHelpers.AddToDispose(editor, type, typeSymbol, SyntaxFactory.ParseStatement($"{fieldName}?.Dispose();"), cancellationToken);
+            var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using MemoryRetention.Analyzers.Flow;
 using MemoryRetention.Analyzers.Handlers;
@@ -24,6 +25,7 @@ namespace MemoryRetention.Analyzers.Rules
         /// <summary>Diagnostic property that tells the fixer whether <c>using var</c> is a safe rewrite.</summary>
         public const string FixProperty = "fix";
         public const string UsingFix = "using";
+        public const string FieldFix = "field";
 
         private static readonly ImmutableDictionary<string, string?> UsingFixProperties = ImmutableDictionary<string, string?>.Empty.Add(FixProperty, UsingFix);
 
@@ -104,6 +106,13 @@ namespace MemoryRetention.Analyzers.Rules
                             }
 
                             break;
+                        case "WaitAsync":
+                            if (task is not null && KnownTypes.IsOrDerivesFrom(method.ContainingType, task))
+                            {
+                                AnalyzeRacedWait(c, invocation, handlers, sources);
+                            }
+
+                            break;
                     }
                 },
                 OperationKind.Invocation);
@@ -155,6 +164,46 @@ namespace MemoryRetention.Analyzers.Rules
                 delay.Syntax.GetLocation(),
                 description,
                 code.Describe() + " by a long Task.Delay raced in Task.WhenAny (the losing delay stays registered)"));
+        }
+
+        /// <summary>
+        /// `task.WaitAsync(stoppingToken)` raced in Task.WhenAny per iteration: when the task loses the race and never
+        /// completes (a TaskCompletionSource nobody completes, an infinite delay), its registration stays on the token.
+        /// Reported when the waited task is an infinite or very long delay, or a TaskCompletionSource's task.
+        /// </summary>
+        private static void AnalyzeRacedWait(OperationAnalysisContext context, IInvocationOperation wait, HandlerRecognizer handlers, LongLivedSources sources)
+        {
+            var token = wait.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.Type, sources.CancellationToken))?.Value;
+            var description = sources.DescribeProcessLifetimeToken(token);
+            if (description is null || wait.Instance is null || !IsRacedInWhenAny(wait, context.CancellationToken))
+            {
+                return;
+            }
+
+            var waited = wait.Instance;
+            while (waited is IConversionOperation conversion)
+            {
+                waited = conversion.Operand;
+            }
+
+            var neverCompletes = waited is IPropertyReferenceOperation { Property.Name: "Task", Instance.Type.Name: "TaskCompletionSource" }
+                || (waited is IInvocationOperation { TargetMethod.Name: "Delay" } delay && delay.Arguments.Length > 0 && IsVeryLong(delay.Arguments[0].Value));
+            if (!neverCompletes)
+            {
+                return;
+            }
+
+            var code = handlers.Classify(wait, context.CancellationToken);
+            if (!code.RunsPerUnitOfWork)
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM031_TokenRegistrationNotDisposed,
+                wait.Syntax.GetLocation(),
+                description,
+                code.Describe() + " by a WaitAsync raced in Task.WhenAny on a task that may never complete (its registration stays)"));
         }
 
         private static void AnalyzeTokenSource(OperationAnalysisContext context, IOperation creation, string why, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
@@ -211,7 +260,14 @@ namespace MemoryRetention.Analyzers.Rules
             var name = creation.Type?.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) ?? "timer";
             // Only a PeriodicTimer's use visibly ends with the method (it is awaited there); a callback timer is meant to
             // fire later, and where it should stop is a design decision the fixer cannot make.
-            var properties = creation.Type?.Name == "PeriodicTimer" ? UsingFixProperties : ImmutableDictionary<string, string?>.Empty;
+            // A callback timer in a per-invocation handler's own entry point can live in a field that the handler's
+            // Dispose (called by the DI scope of the message) disposes.
+            var properties = creation.Type?.Name == "PeriodicTimer"
+                ? UsingFixProperties
+                : code.Kind == HandlerCodeKind.EntryPointBody && code.EntryPoint?.InstanceLifetime == HandlerLifetime.PerInvocation
+                  && code.ContainingMember is IMethodSymbol { IsStatic: false, MethodKind: MethodKind.Ordinary }
+                    ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, FieldFix)
+                    : ImmutableDictionary<string, string?>.Empty;
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM033_TimerNotDisposed, creation.Syntax.GetLocation(), properties, "'" + name + "'", code.Describe()));
         }
 

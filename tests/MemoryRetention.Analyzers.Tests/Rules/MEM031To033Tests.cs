@@ -78,6 +78,9 @@ public sealed class Racer : BackgroundService
             var stop = {|MEM031:Task.Delay(Timeout.Infinite, stoppingToken)|};
             await Task.WhenAny(read, stop);
             await Task.WhenAny(read, {|MEM031:Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken)|});
+            var signal = new TaskCompletionSource();
+            await Task.WhenAny(read, {|MEM031:signal.Task.WaitAsync(stoppingToken)|});
+            await Task.WhenAny(read, read.WaitAsync(stoppingToken));        // the same task: completes with the race
         }
     }
 }", Packages.Hosting);
@@ -335,7 +338,7 @@ public sealed class Poller : BackgroundService
 }", Packages.Hosting);
 
         [Fact]
-        public Task MEM033_Fix_PeriodicTimerOnly()
+        public Task MEM033_Fix_PeriodicTimerWithUsing_CallbackTimerToAField()
             => VerifyMEM033.FixAsync(@"
 using System;
 using System.Threading;
@@ -356,15 +359,69 @@ using System.Threading;
 using System.Threading.Tasks;
 using Coravel.Invocable;
 
-public sealed class Heartbeat : IInvocable
+public sealed class Heartbeat : IInvocable, IDisposable
 {
+    private Timer _timer;
+
     public async Task Invoke()
     {
         using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(1));
         await ticker.WaitForNextTickAsync();
-        {|MEM033:new Timer(_ => { }, null, 1000, 1000)|};
+        _timer?.Dispose();
+        _timer = new Timer(_ => { }, null, 1000, 1000);
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
     }
 }", Packages.Coravel);
+
+        [Fact]
+        public Task MEM033_Fix_CallbackTimerOfAPerMessageHandler_GoesToAFieldDisposedInDispose()
+            => VerifyMEM033.FixAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Ping { }
+
+public sealed class PingHandler : IHandleMessages<Ping>
+{
+    public Task Handle(Ping message)
+    {
+        // remind in a minute
+        var reminder = {|MEM033:new Timer(_ => Console.WriteLine(""remind""), null, 60_000, Timeout.Infinite)|};
+        reminder.Change(30_000, Timeout.Infinite);
+        return Task.CompletedTask;
+    }
+}", @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Ping { }
+
+public sealed class PingHandler : IHandleMessages<Ping>, IDisposable
+{
+    private Timer _reminder;
+
+    public Task Handle(Ping message)
+    {
+        // remind in a minute
+        _reminder?.Dispose();
+        _reminder = new Timer(_ => Console.WriteLine(""remind""), null, 60_000, Timeout.Infinite);
+        _reminder.Change(30_000, Timeout.Infinite);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _reminder?.Dispose();
+    }
+}", Packages.Rebus);
 
         [Fact]
         public Task IncompleteCode_DoesNotCrash()
