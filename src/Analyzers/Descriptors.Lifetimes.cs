@@ -39,7 +39,7 @@ namespace MemoryRetention.Analyzers
         public static readonly DiagnosticDescriptor MEM051_UnboundedCacheEntry = Create(
             RuleIds.UnboundedCacheEntry,
             title: "A cache entry added per invocation has no expiration",
-            messageFormat: "The cache entry added {0} has no expiration{1}; entries keyed by per-message data accumulate for the life of the process",
+            messageFormat: "{0}; entries keyed by per-message data accumulate for the life of the process",
             category: Categories.Reliability,
             severity: DiagnosticSeverity.Warning,
             description: "IMemoryCache keeps an entry until it expires, is evicted for size, or is removed. Entries a handler adds without an absolute or sliding expiration (or with CacheItemPriority.NeverRemove) stay for the process.");

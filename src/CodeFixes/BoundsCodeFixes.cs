@@ -41,7 +41,8 @@ namespace MemoryRetention.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (diagnostic.Id != RuleIds.UnboundedQueue || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind) || kind == UnboundedQueueAnalyzer.DataflowKind)
+                if (diagnostic.Id != RuleIds.UnboundedQueue || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind)
+                    || kind == UnboundedQueueAnalyzer.DataflowKind || kind == UnboundedQueueAnalyzer.QueueFieldKind)
                 {
                     continue;
                 }
@@ -181,7 +182,8 @@ namespace MemoryRetention.CodeFixes
             SyntaxNode replacement;
             if (shape == UnboundedCacheEntryAnalyzer.SetShape)
             {
-                var options = SyntaxFactory.ParseExpression($"new MemoryCacheEntryOptions {{ AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes({ConstantName}) }}");
+                var size = diagnostic.Properties.ContainsKey(UnboundedCacheEntryAnalyzer.NeedsSizeProperty) ? ", Size = 1" : string.Empty;
+                var options = SyntaxFactory.ParseExpression($"new MemoryCacheEntryOptions {{ AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes({ConstantName}){size} }}");
                 target = invocation;
                 replacement = invocation.AddArgumentListArguments(SyntaxFactory.Argument(options));
             }
@@ -201,10 +203,13 @@ namespace MemoryRetention.CodeFixes
 
                 var eol = SyntaxHelpers.EndOfLine(lambda);
                 var set = SyntaxFactory.ParseStatement($"{parameter}.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes({ConstantName});").WithTrailingTrivia(eol);
+                var sizeStatement = SyntaxFactory.ParseStatement($"{parameter}.Size = 1;").WithTrailingTrivia(eol);
                 BlockSyntax body = lambda.Block
                     ?? SyntaxFactory.Block(SyntaxFactory.ReturnStatement(lambda.ExpressionBody!.WithoutTrivia()).WithTrailingTrivia(eol))
                         .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithLeadingTrivia(eol).WithTrailingTrivia(eol));
-                body = body.WithStatements(body.Statements.Insert(0, set));
+                body = body.WithStatements(diagnostic.Properties.ContainsKey(UnboundedCacheEntryAnalyzer.NeedsSizeProperty)
+                    ? body.Statements.Insert(0, sizeStatement).Insert(0, set)
+                    : body.Statements.Insert(0, set));
                 target = lambda;
                 replacement = lambda.WithBlock(body).WithExpressionBody(null).WithAdditionalAnnotations(Formatter.Annotation);
             }

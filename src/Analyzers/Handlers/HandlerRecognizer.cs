@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -145,9 +146,35 @@ namespace MemoryRetention.Analyzers.Handlers
             !_interfaces.IsEmpty || !_baseClasses.IsEmpty || !_registrations.IsEmpty || !_events.IsEmpty || !_methodAttributes.IsEmpty
             || !_customHandlerTypes.IsEmpty || !_customAttributes.IsEmpty || !_customMethods.IsEmpty || _kafkaConsumer is not null || _channelReader is not null;
 
-        /// <summary>Builds the recognizer for a compilation. Call once, from a compilation-start action.</summary>
+        // One recognizer per compilation, shared by every rule of the package (as the SDK's analyzers share their
+        // well-known-type providers): the caches and the lazy registration index are then built once, not once per
+        // analyzer. Weakly keyed by the compilation, so nothing outlives it.
+        private static readonly ConditionalWeakTable<Compilation, Shared> PerCompilation = new ConditionalWeakTable<Compilation, Shared>();
+
+        private sealed class Shared
+        {
+            public Shared(AnalyzerOptions? options, HandlerRecognizer recognizer)
+            {
+                Options = options;
+                Recognizer = recognizer;
+            }
+
+            public AnalyzerOptions? Options { get; }
+
+            public HandlerRecognizer Recognizer { get; }
+        }
+
+        /// <summary>
+        /// The recognizer for a compilation — built on first use and shared by all rules analyzing that compilation with
+        /// the same options. Call from a compilation-start action.
+        /// </summary>
         public static HandlerRecognizer Create(Compilation compilation, AnalyzerOptions? options)
-            => new HandlerRecognizer(compilation, MemoryRetentionOptions.Read(options));
+        {
+            var shared = PerCompilation.GetValue(compilation, c => new Shared(options, new HandlerRecognizer(c, MemoryRetentionOptions.Read(options))));
+            return ReferenceEquals(shared.Options, options)
+                ? shared.Recognizer
+                : new HandlerRecognizer(compilation, MemoryRetentionOptions.Read(options)); // other options: not shared
+        }
 
         /// <summary>The entry point that <paramref name="method"/> is, or null.</summary>
         public HandlerEntryPoint? GetEntryPoint(IMethodSymbol? method)

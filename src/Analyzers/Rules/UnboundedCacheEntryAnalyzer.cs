@@ -19,6 +19,7 @@ namespace MemoryRetention.Analyzers.Rules
         public const string ShapeProperty = "shape";
         public const string SetShape = "set";
         public const string FactoryShape = "factory";
+        public const string NeedsSizeProperty = "size";
 
         private static readonly ImmutableHashSet<string> ExpirationMembers = ImmutableHashSet.Create(
             "AbsoluteExpiration", "AbsoluteExpirationRelativeToNow", "SlidingExpiration",
@@ -37,6 +38,15 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
+            var compilation = context.Compilation;
+
+            // Whether the compilation configures a SizeLimit anywhere (then every entry needs a size): a text scan,
+            // lazily, at most once per compilation.
+            var sizeLimited = new System.Lazy<bool>(() => compilation.SyntaxTrees.Any(t =>
+                t.TryGetText(out var text) ? text.ToString().Contains("SizeLimit =") : t.GetText().ToString().Contains("SizeLimit =")));
+            var memoryCache = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.MemoryCache");
+            context.RegisterSymbolStartAction(c => OnType(c, memoryCache, cacheExtensions, handlers), SymbolKind.NamedType);
+
             context.RegisterOperationAction(
                 c =>
                 {
@@ -55,6 +65,16 @@ namespace MemoryRetention.Analyzers.Rules
                         if (extra.Count == 0)
                         {
                             shape = SetShape;
+                            if (sizeLimited.Value)
+                            {
+                                detail = " and no size (the cache has a SizeLimit)";
+                            }
+                        }
+                        else if (sizeLimited.Value && entryOptions is not null && SymbolEqualityComparer.Default.Equals(extra[0].Parameter!.Type, entryOptions)
+                            && OptionsState(extra[0].Value) == Expiration.Set && !SetsSize(extra[0].Value))
+                        {
+                            ReportIf(c, invocation, handlers, SetShape, "size (the cache has a SizeLimit, so it requires one)", fixable: false, expirationMissing: false);
+                            return;
                         }
                         else if (entryOptions is not null && SymbolEqualityComparer.Default.Equals(extra[0].Parameter!.Type, entryOptions))
                         {
@@ -82,6 +102,10 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             detail = " (CacheItemPriority.NeverRemove)";
                         }
+                        else if (sizeLimited.Value && !SetsSize(lambda.Body))
+                        {
+                            detail = " and no size (the cache has a SizeLimit)";
+                        }
                     }
 
                     if (shape is not null)
@@ -92,7 +116,7 @@ namespace MemoryRetention.Analyzers.Rules
                 OperationKind.Invocation);
         }
 
-        private static void ReportIf(OperationAnalysisContext context, IInvocationOperation invocation, HandlerRecognizer handlers, string shape, string detail, bool fixable)
+        private static void ReportIf(OperationAnalysisContext context, IInvocationOperation invocation, HandlerRecognizer handlers, string shape, string detail, bool fixable, bool expirationMissing = true)
         {
             // The key: a constant key is one entry, not an accumulation.
             var key = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value;
@@ -112,12 +136,17 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            var properties = fixable ? ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape) : ImmutableDictionary<string, string?>.Empty;
+            if (fixable && detail.Contains("SizeLimit"))
+            {
+                properties = properties.Add(NeedsSizeProperty, "true");
+            }
+
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM051_UnboundedCacheEntry,
                 invocation.Syntax.GetLocation(),
-                fixable ? ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape) : ImmutableDictionary<string, string?>.Empty,
-                code.Describe(),
-                detail));
+                properties,
+                "The cache entry added " + code.Describe() + " has no " + (expirationMissing ? "expiration" + detail : detail)));
         }
 
         private enum Expiration
@@ -149,6 +178,88 @@ namespace MemoryRetention.Analyzers.Rules
             return assignments.Any(a => a.Target is IPropertyReferenceOperation property && ExpirationMembers.Contains(property.Property.Name))
                 ? Expiration.Set
                 : Expiration.None;
+        }
+
+        private static bool SetsSize(IOperation operation)
+            => operation.DescendantsAndSelf().Any(o =>
+                (o is IPropertyReferenceOperation { Property.Name: "Size" }) || (o is IInvocationOperation { TargetMethod.Name: "SetSize" }));
+
+        /// <summary>
+        /// A MemoryCache kept for the process (a static field or a long-lived handler's field) created without a
+        /// SizeLimit, while handler code of the same type adds entries keyed by per-message data to it.
+        /// </summary>
+        private static void OnType(SymbolStartAnalysisContext context, INamedTypeSymbol? memoryCache, INamedTypeSymbol cacheExtensions, HandlerRecognizer handlers)
+        {
+            if (memoryCache is null)
+            {
+                return;
+            }
+
+            var type = (INamedTypeSymbol)context.Symbol;
+            var longLived = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
+            var unlimited = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, IOperation>(SymbolEqualityComparer.Default);
+            var perMessageWrites = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var creation = (IObjectCreationOperation)c.Operation;
+                    if (!SymbolEqualityComparer.Default.Equals(creation.Type, memoryCache))
+                    {
+                        return;
+                    }
+
+                    IFieldSymbol? field = creation.Parent switch
+                    {
+                        IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1 => initializer.InitializedFields[0],
+                        ISimpleAssignmentOperation { Target: IFieldReferenceOperation target } => target.Field,
+                        _ => null,
+                    };
+
+                    var options = creation.Arguments.Select(a => a.Value is IConversionOperation conversion ? conversion.Operand : a.Value).OfType<IObjectCreationOperation>().FirstOrDefault();
+                    var setsLimit = options?.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Any(a => a.Target is IPropertyReferenceOperation { Property.Name: "SizeLimit" }) == true;
+                    var inspectable = options is not null || creation.Arguments.Length == 0;
+                    if (field is not null && (field.IsStatic || longLived) && inspectable && !setsLimit)
+                    {
+                        unlimited[field] = creation;
+                    }
+                },
+                OperationKind.ObjectCreation);
+
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var invocation = (IInvocationOperation)c.Operation;
+                    var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
+                    if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, cacheExtensions)
+                        || (method.Name != "Set" && method.Name != "GetOrCreate" && method.Name != "GetOrCreateAsync")
+                        || invocation.Arguments.Length < 2)
+                    {
+                        return;
+                    }
+
+                    var receiver = invocation.Arguments[0].Value is IConversionOperation conversion ? conversion.Operand : invocation.Arguments[0].Value;
+                    var key = invocation.Arguments[1].Value is IConversionOperation keyConversion ? keyConversion.Operand : invocation.Arguments[1].Value;
+                    if (receiver is IFieldReferenceOperation field && !key.ConstantValue.HasValue && handlers.Classify(invocation, c.CancellationToken).RunsPerUnitOfWork)
+                    {
+                        perMessageWrites[field.Field.OriginalDefinition] = true;
+                    }
+                },
+                OperationKind.Invocation);
+
+            context.RegisterSymbolEndAction(c =>
+            {
+                foreach (var pair in unlimited)
+                {
+                    if (perMessageWrites.ContainsKey(pair.Key))
+                    {
+                        c.ReportDiagnostic(Diagnostic.Create(
+                            Descriptors.MEM051_UnboundedCacheEntry,
+                            pair.Value.Syntax.GetLocation(),
+                            "The MemoryCache in '" + pair.Key.Name + "' has no SizeLimit while handler code adds entries to it"));
+                    }
+                }
+            });
         }
 
         private static bool SetsExpiration(IOperation body)

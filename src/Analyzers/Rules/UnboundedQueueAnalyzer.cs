@@ -19,6 +19,7 @@ namespace MemoryRetention.Analyzers.Rules
         public const string ChannelKind = "channel";
         public const string BlockingCollectionKind = "blockingcollection";
         public const string DataflowKind = "dataflow";
+        public const string QueueFieldKind = "queue";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM050_UnboundedQueue);
@@ -28,10 +29,14 @@ namespace MemoryRetention.Analyzers.Rules
             var channel = KnownTypes.Get(context.Compilation, "System.Threading.Channels.Channel");
             var blockingCollection = KnownTypes.Get(context.Compilation, "System.Collections.Concurrent.BlockingCollection`1");
             var dataflowBlock = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Dataflow.IDataflowBlock");
-            if (channel is null && blockingCollection is null && dataflowBlock is null)
+            var concurrentQueue = KnownTypes.Get(context.Compilation, "System.Collections.Concurrent.ConcurrentQueue`1");
+            var queue = KnownTypes.Get(context.Compilation, "System.Collections.Generic.Queue`1");
+            if (channel is null && blockingCollection is null && dataflowBlock is null && concurrentQueue is null)
             {
                 return;
             }
+
+            context.RegisterSymbolStartAction(c => OnType(c, concurrentQueue, queue), SymbolKind.NamedType);
 
             if (channel is not null)
             {
@@ -72,6 +77,123 @@ namespace MemoryRetention.Analyzers.Rules
                     }
                 },
                 OperationKind.ObjectCreation);
+        }
+
+        private sealed class QueueState
+        {
+            public bool Enqueued;
+            public bool Dequeued;
+            public bool Bounded;
+            public bool Escapes;
+        }
+
+        /// <summary>
+        /// ConcurrentQueue / Queue fields used as work queues: enqueued in one place, dequeued in another, with no size
+        /// check before the Enqueue. Private fields only (all uses are in the type), decided at the end of the type.
+        /// </summary>
+        private static void OnType(SymbolStartAnalysisContext context, INamedTypeSymbol? concurrentQueue, INamedTypeSymbol? queue)
+        {
+            var type = (INamedTypeSymbol)context.Symbol;
+            var states = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, QueueState>(SymbolEqualityComparer.Default);
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsImplicitlyDeclared: false } field
+                    && field.Type is INamedTypeSymbol fieldType
+                    && (SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, concurrentQueue) || SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, queue)))
+                {
+                    states[field] = new QueueState();
+                }
+            }
+
+            if (states.IsEmpty || type.GetTypeMembers().Length > 0)
+            {
+                return;
+            }
+
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var reference = (IFieldReferenceOperation)c.Operation;
+                    if (!states.TryGetValue(reference.Field.OriginalDefinition, out var state))
+                    {
+                        return;
+                    }
+
+                    lock (state)
+                    {
+                        switch (reference.Parent)
+                        {
+                            case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, reference):
+                                switch (invocation.TargetMethod.Name)
+                                {
+                                    case "Enqueue":
+                                        if (IsGuardedByCount(invocation, reference.Field))
+                                        {
+                                            state.Bounded = true;
+                                        }
+                                        else
+                                        {
+                                            state.Enqueued = true;
+                                        }
+
+                                        break;
+                                    case "TryDequeue":
+                                    case "Dequeue":
+                                        state.Dequeued = true;
+                                        break;
+                                    case "Clear":
+                                        state.Bounded = true;
+                                        break;
+                                }
+
+                                break;
+                            case IPropertyReferenceOperation { Property.Name: "Count" }:
+                                state.Bounded = true; // a size check somewhere: assume it bounds the queue
+                                break;
+                            case IPropertyReferenceOperation:
+                            case IFieldInitializerOperation:
+                            case IForEachLoopOperation:
+                            case ILockOperation:
+                                break;
+                            case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, reference) && c.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor }:
+                                break;
+                            default:
+                                state.Escapes = true;
+                                break;
+                        }
+                    }
+                },
+                OperationKind.FieldReference);
+
+            context.RegisterSymbolEndAction(c =>
+            {
+                foreach (var pair in states)
+                {
+                    var state = pair.Value;
+                    if (state.Enqueued && state.Dequeued && !state.Bounded && !state.Escapes && pair.Key.Locations.Length > 0)
+                    {
+                        c.ReportDiagnostic(Diagnostic.Create(
+                            Descriptors.MEM050_UnboundedQueue,
+                            pair.Key.Locations[0],
+                            ImmutableDictionary<string, string?>.Empty.Add(KindProperty, QueueFieldKind),
+                            "The work queue '" + pair.Key.Name + "' (" + Display(pair.Key.Type) + ", enqueued and dequeued with no size check before Enqueue)"));
+                    }
+                }
+            });
+        }
+
+        private static bool IsGuardedByCount(IOperation operation, IFieldSymbol field)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                if (current is IConditionalOperation conditional
+                    && conditional.Condition.DescendantsAndSelf().OfType<IPropertyReferenceOperation>().Any(p => p.Property.Name == "Count" && p.Instance is IFieldReferenceOperation f && SymbolEqualityComparer.Default.Equals(f.Field, field)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static void Report(OperationAnalysisContext context, IOperation operation, string what, string kind)

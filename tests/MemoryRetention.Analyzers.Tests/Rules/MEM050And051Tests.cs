@@ -185,6 +185,54 @@ public sealed class PriceJob : IJob
 }", Packages.Of(Caching, Packages.Quartz));
 
         [Fact]
+        public Task MEM050_WorkQueueFieldsWithoutASizeCheck()
+            => VerifyMEM050.DiagnosticsAsync(@"
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+
+public sealed class Jobs
+{
+    private readonly ConcurrentQueue<string> {|MEM050:_pending|} = new ConcurrentQueue<string>();
+    private readonly ConcurrentQueue<string> _bounded = new ConcurrentQueue<string>();
+    private readonly Queue<int> _history = new Queue<int>();                  // enqueued only: MEM001/MEM002's business
+
+    public void Submit(string job) => _pending.Enqueue(job);
+    public bool TryTake(out string job) => _pending.TryDequeue(out job);
+
+    public void SubmitBounded(string job) { if (_bounded.Count < 100) { _bounded.Enqueue(job); } }
+    public bool TryTakeBounded(out string job) => _bounded.TryDequeue(out job);
+
+    public void Remember(int id) => _history.Enqueue(id);
+}", Packages.Hosting);
+
+        [Fact]
+        public Task MEM051_SizeLimitedCache_EntriesNeedASize_AndAnUnlimitedCacheIsReported()
+            => VerifyMEM051.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Hosting;
+
+public sealed class Prices : BackgroundService
+{
+    private readonly MemoryCache _limited = new MemoryCache(new MemoryCacheOptions { SizeLimit = 1000 });
+    private readonly MemoryCache _unlimited = {|MEM051:new MemoryCache(new MemoryCacheOptions())|};
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var sku = Guid.NewGuid().ToString();
+            {|MEM051:_limited.Set(sku, 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) })|};
+            _limited.Set(sku + ""sized"", 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1), Size = 1 });
+            _unlimited.Set(sku, 1, TimeSpan.FromMinutes(1));
+            await Task.Delay(1000, stoppingToken);
+        }
+    }
+}", Caching);
+
+        [Fact]
         public Task IncompleteCode_DoesNotCrash()
             => VerifyMEM051.NoCrashAsync(@"
 using System.Threading.Channels;
