@@ -102,6 +102,7 @@ namespace MemoryRetention.Bench
             foreach (var set in sets)
             {
                 var times = new List<double>();
+                var perAnalyzer = new Dictionary<string, List<double>>();
                 var diagnostics = 0;
                 for (var run = 0; run <= reps; run++)
                 {
@@ -113,14 +114,26 @@ namespace MemoryRetention.Bench
                     var withAnalyzers = compilation.Clone().WithOptions(set.Configure(compilation.Options)).WithAnalyzers(set.Analyzers, options);
                     var found = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
                     var total = TimeSpan.Zero;
+                    var runTimes = new List<(string Name, double Milliseconds)>();
                     foreach (var analyzer in set.Analyzers)
                     {
-                        total += (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default)).ExecutionTime;
+                        var time = (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default)).ExecutionTime;
+                        total += time;
+                        runTimes.Add((analyzer.GetType().Name, time.TotalMilliseconds));
                     }
 
                     if (run > 0)
                     {
                         times.Add(total.TotalMilliseconds); // run 0 is the warm-up
+                        foreach (var (analyzerName, milliseconds) in runTimes)
+                        {
+                            if (!perAnalyzer.TryGetValue(analyzerName, out var list))
+                            {
+                                perAnalyzer[analyzerName] = list = new List<double>();
+                            }
+
+                            list.Add(milliseconds);
+                        }
                     }
 
                     diagnostics = found.Count(d => set.Ids is null || set.Ids.Contains(d.Id));
@@ -128,7 +141,17 @@ namespace MemoryRetention.Bench
 
                 times.Sort();
                 var median = times.Count == 0 ? 0 : times[times.Count / 2];
-                input.Sets.Add(new SetResult { Set = set.Name, MedianMilliseconds = median, Diagnostics = diagnostics });
+                var result = new SetResult { Set = set.Name, MedianMilliseconds = median, Diagnostics = diagnostics };
+                if (set.Name.StartsWith("MemoryRetention", StringComparison.Ordinal))
+                {
+                    foreach (var pair in perAnalyzer.OrderBy(p => p.Key, StringComparer.Ordinal))
+                    {
+                        pair.Value.Sort();
+                        result.Analyzers[pair.Key] = pair.Value.Count == 0 ? 0 : pair.Value[pair.Value.Count / 2];
+                    }
+                }
+
+                input.Sets.Add(result);
                 Console.WriteLine($"   {set.Name,-40} {median,10:F0} ms {diagnostics,8} diagnostics");
             }
 
@@ -151,6 +174,9 @@ namespace MemoryRetention.Bench
         public string Set { get; set; } = string.Empty;
         public double MedianMilliseconds { get; set; }
         public int Diagnostics { get; set; }
+
+        /// <summary>Median execution time per analyzer type (ours only).</summary>
+        public Dictionary<string, double> Analyzers { get; set; } = new Dictionary<string, double>();
     }
 
     /// <summary>A named group of analyzers measured together, with the compilation options that enable its rules.</summary>
@@ -311,6 +337,28 @@ namespace MemoryRetention.Bench
                 }
 
                 b.AppendLine();
+            }
+
+            // Our analyzers one by one, to see which rule costs what and how each grows.
+            var ourSets = results.Select(r => r.Sets.FirstOrDefault(s => s.Set.StartsWith("MemoryRetention", StringComparison.Ordinal))).ToList();
+            var names = ourSets.Where(s => s is not null).SelectMany(s => s!.Analyzers.Keys).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+            if (names.Count > 0)
+            {
+                b.AppendLine();
+                b.AppendLine("Our analyzers one by one (median, ms):");
+                b.AppendLine();
+                b.Append("| Analyzer |").AppendLine(string.Concat(results.Select(r => $" {r.Input} |")));
+                b.Append("|---|").AppendLine(string.Concat(results.Select(_ => "---|")));
+                foreach (var name in names.OrderByDescending(n => ourSets.LastOrDefault(s => s is not null)?.Analyzers.TryGetValue(n, out var t) == true ? t : 0))
+                {
+                    b.Append($"| {name} |");
+                    foreach (var s in ourSets)
+                    {
+                        b.Append(s is not null && s.Analyzers.TryGetValue(name, out var t) ? $" {t:F0} |" : " — |");
+                    }
+
+                    b.AppendLine();
+                }
             }
 
             return b.ToString();

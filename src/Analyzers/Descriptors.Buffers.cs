@@ -15,7 +15,7 @@ namespace MemoryRetention.Analyzers
         public static readonly DiagnosticDescriptor MEM010_LargeObjectHeapAllocation = Create(
             RuleIds.LargeObjectHeapAllocation,
             title: "A large-object-heap buffer is allocated on every invocation",
-            messageFormat: "'{0}' allocates {1:N0} bytes {2}; arrays of 85,000 bytes or more go to the large object heap, which is collected rarely and fragments",
+            messageFormat: "'{0}' allocates {1} {2}; arrays of 85,000 bytes or more go to the large object heap, which is collected rarely and fragments",
             category: Categories.Performance,
             severity: DiagnosticSeverity.Warning,
             description: "Arrays of 85,000 bytes or more are allocated on the large object heap, collected only with gen 2 and not compacted by default. Allocated per message or per loop iteration, they drive gen-2 collections and fragment the heap; a pooled buffer is reused instead.");

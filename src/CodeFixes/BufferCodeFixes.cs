@@ -135,7 +135,8 @@ namespace MemoryRetention.CodeFixes
                     Name = local.Name,
                 };
 
-                SyntaxNode method = (SyntaxNode?)statement.FirstAncestorOrSelf<BaseMethodDeclarationSyntax>() ?? (SyntaxNode?)statement.FirstAncestorOrSelf<LocalFunctionStatementSyntax>() ?? block;
+                // The innermost function that declares the array: a method, an accessor, a local function or a lambda.
+                var method = statement.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is LocalFunctionStatementSyntax || a is AnonymousFunctionExpressionSyntax || a is AccessorDeclarationSyntax) ?? block;
                 foreach (var identifier in method.DescendantNodes().OfType<IdentifierNameSyntax>())
                 {
                     if (identifier.Identifier.ValueText != local.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
@@ -144,7 +145,7 @@ namespace MemoryRetention.CodeFixes
                     }
 
                     // Uses must sit in the rest of the declaring block and outside any lambda (which could outlive the rental).
-                    if (!block.Span.Contains(identifier.Span) || identifier.SpanStart < statement.Span.End || identifier.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                    if (!block.Span.Contains(identifier.Span) || identifier.SpanStart < statement.Span.End || identifier.Ancestors().TakeWhile(a => a != method).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
                     {
                         return null;
                     }

@@ -83,7 +83,10 @@ namespace MemoryRetention.Analyzers.Rules
                     else if (method.Name == "Return" && arrayPool is not null && KnownTypes.IsOrDerivesFrom(method.ContainingType, arrayPool))
                     {
                         AnalyzeReturnOfReferences(c, invocation);
-                        AnalyzeReturnOutsideFinally(c, invocation, handlers);
+                        if (!AnalyzeUseAfterReturn(c, invocation, arrayPool, handlers))
+                        {
+                            AnalyzeReturnOutsideFinally(c, invocation, handlers);
+                        }
                     }
                     else if ((method.Name == "AllocateUninitializedArray" || method.Name == "AllocateArray") && gc is not null
                         && SymbolEqualityComparer.Default.Equals(method.ContainingType, gc) && method.TypeArguments.Length == 1 && invocation.Arguments.Length > 0)
@@ -109,24 +112,21 @@ namespace MemoryRetention.Analyzers.Rules
         private static void AnalyzeSize(OperationAnalysisContext context, IOperation allocation, ITypeSymbol elementType, IOperation size, HandlerRecognizer handlers, string what)
         {
             var elementSize = SizeOf(elementType);
-            if (elementSize == 0 || size.ConstantValue is not { HasValue: true } constant)
-            {
-                return; // non-constant sizes: the analysis cannot tell how large (documented)
-            }
-
-            long count;
-            try
-            {
-                count = System.Convert.ToInt64(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (System.Exception exception) when (exception is System.FormatException || exception is System.InvalidCastException || exception is System.OverflowException)
+            if (elementSize == 0)
             {
                 return;
             }
 
             var threshold = MemoryRetentionOptions.GetInt(context.Options, allocation.Syntax.SyntaxTree, ThresholdKey, DefaultThreshold);
+            var estimate = EstimateCount(size, context.CancellationToken);
+            if (estimate is null)
+            {
+                return; // a size the analysis cannot tell anything about (documented)
+            }
+
+            var (count, confident, source) = estimate.Value;
             var bytes = count * elementSize;
-            if (bytes < threshold)
+            if (source != SizeSource.StreamLength && bytes < threshold)
             {
                 return;
             }
@@ -137,13 +137,146 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            var amount = source switch
+            {
+                SizeSource.StreamLength => "as many bytes as the stream is long (a whole message body or file)",
+                SizeSource.ParameterDefault => (bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes by the default of its size parameter"),
+                _ => bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes",
+            };
+
+            // The fix repeats the size expression in place of `.Length`: only safe for a constant or a local/parameter
+            // that nothing writes after the allocation.
+            var fixable = allocation is IArrayCreationOperation && (source == SizeSource.Constant || source == SizeSource.ConstantLocal || source == SizeSource.ParameterDefault);
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM010_LargeObjectHeapAllocation,
                 allocation.Syntax.GetLocation(),
-                allocation is IArrayCreationOperation ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, PoolFix) : ImmutableDictionary<string, string?>.Empty,
+                confident ? Descriptors.MEM010_LargeObjectHeapAllocation.DefaultSeverity : DiagnosticSeverity.Info,
+                additionalLocations: null,
+                properties: fixable ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, PoolFix) : ImmutableDictionary<string, string?>.Empty,
                 what,
-                bytes,
+                amount,
                 code.Describe()));
+        }
+
+        private enum SizeSource
+        {
+            Constant,
+            ConstantLocal,
+            ParameterDefault,
+            StreamLength,
+        }
+
+        /// <summary>
+        /// The element count of an allocation: a constant (or a local only ever assigned a constant) is certain; a
+        /// parameter's default value or a stream's length says the size is large but not that it always is (reported at
+        /// a lower severity). Null when nothing is known.
+        /// </summary>
+        private static (long Count, bool Confident, SizeSource Source)? EstimateCount(IOperation size, CancellationToken cancellationToken)
+        {
+            if (size.ConstantValue is { HasValue: true } constant)
+            {
+                return ToLong(constant.Value) is { } value ? (value, true, SizeSource.Constant) : null;
+            }
+
+            var operand = size;
+            while (operand is IConversionOperation conversion)
+            {
+                operand = conversion.Operand;
+            }
+
+            switch (operand)
+            {
+                case IParameterReferenceOperation { Parameter: { HasExplicitDefaultValue: true } parameter } when parameter.RefKind == RefKind.None && !IsWritten(operand, parameter, cancellationToken):
+                    return ToLong(parameter.ExplicitDefaultValue) is { } fallback ? (fallback, false, SizeSource.ParameterDefault) : null;
+
+                case ILocalReferenceOperation { Local: { IsConst: false, IsRef: false } local }:
+                    var initializer = DeclaredConstant(operand, local, cancellationToken);
+                    return initializer is { } count && !IsWritten(operand, local, cancellationToken) ? (count, true, SizeSource.ConstantLocal) : null;
+
+                case IPropertyReferenceOperation { Property.Name: "Length", Instance: { Type: { } streamType } } when DerivesFromStream(streamType):
+                    return (0, false, SizeSource.StreamLength);
+
+                default:
+                    return null;
+            }
+        }
+
+        private static long? ToLong(object? value)
+        {
+            try
+            {
+                return value is null ? null : System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (System.Exception exception) when (exception is System.FormatException || exception is System.InvalidCastException || exception is System.OverflowException)
+            {
+                return null;
+            }
+        }
+
+        private static bool DerivesFromStream(ITypeSymbol type)
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                if (current.Name == "Stream" && current.ContainingNamespace?.ToDisplayString() == "System.IO")
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static IOperation Root(IOperation operation)
+        {
+            var root = operation;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            return root;
+        }
+
+        private static long? DeclaredConstant(IOperation reference, ILocalSymbol local, CancellationToken cancellationToken)
+        {
+            foreach (var declarator in Root(reference).Descendants().OfType<IVariableDeclaratorOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                {
+                    return declarator.Initializer?.Value.ConstantValue is { HasValue: true } value ? ToLong(value.Value) : null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether the method body assigns the local or parameter anywhere (besides its declaration).</summary>
+        private static bool IsWritten(IOperation reference, ISymbol symbol, CancellationToken cancellationToken)
+        {
+            foreach (var operation in Root(reference).Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var target = operation switch
+                {
+                    IAssignmentOperation assignment => assignment.Target,
+                    IIncrementOrDecrementOperation increment => increment.Target,
+                    IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
+                    _ => null,
+                };
+                var written = target switch
+                {
+                    ILocalReferenceOperation l => l.Local,
+                    IParameterReferenceOperation p => (ISymbol)p.Parameter,
+                    _ => null,
+                };
+                if (written is not null && SymbolEqualityComparer.Default.Equals(written, symbol))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static int SizeOf(ITypeSymbol type)
@@ -285,6 +418,12 @@ namespace MemoryRetention.Analyzers.Rules
                 _ => null,
             };
 
+            if (local is not null && current.Parent is ISimpleAssignmentOperation reassignment && LosesPreviousRental(reassignment, local, rent, context.CancellationToken))
+            {
+                Report(context, rent, "'" + local.Name + "' still holds an array rented earlier, and this rental replaces it without returning it: the pool loses that array " + code.Describe(), fix: null);
+                return;
+            }
+
             if (local is null)
             {
                 // Discarded or passed straight on: an expression statement loses the array.
@@ -382,6 +521,16 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            // An early Return inside a try whose finally returns the array (when not already returned) is the careful form.
+            for (var current = returnCall.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ITryOperation { Finally: { } finallyBlock } tryOperation && tryOperation.Body.Syntax.Span.Contains(returnCall.Syntax.Span)
+                    && finallyBlock.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, reference.Local)))
+                {
+                    return;
+                }
+            }
+
             var code = handlers.Classify(returnCall, context.CancellationToken);
             if (!code.RunsPerUnitOfWork)
             {
@@ -389,6 +538,255 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             Report(context, returnCall, "The array rented " + code.Describe() + " is returned outside 'finally': an exception before the Return loses it to the pool", FinallyFix);
+        }
+
+        /// <summary>
+        /// `local = pool.Rent(…)` while <paramref name="local"/> still holds an earlier rental: declared from a Rent, or
+        /// the new size is computed from it (growing a buffer), and no Return of it — nor a copy of it into another
+        /// variable that could be returned — comes before this statement in its block or the enclosing blocks.
+        /// </summary>
+        private static bool LosesPreviousRental(ISimpleAssignmentOperation assignment, ILocalSymbol local, IInvocationOperation rent, CancellationToken cancellationToken)
+        {
+            var root = Root(assignment);
+            var declaredFromRent = root.Descendants().OfType<IVariableDeclaratorOperation>().Any(d =>
+                SymbolEqualityComparer.Default.Equals(d.Symbol, local)
+                && Unwrap(d.Initializer?.Value) is IInvocationOperation { TargetMethod.Name: "Rent" });
+            var grows = rent.Arguments.Any(a => a.Value.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local)));
+            if (!declaredFromRent && !grows)
+            {
+                return false;
+            }
+
+            // Walk up from the statement, looking at the statements before it in each enclosing block.
+            IOperation statement = assignment;
+            while (statement.Parent is not null && statement.Parent is not IBlockOperation)
+            {
+                statement = statement.Parent;
+            }
+
+            while (statement.Parent is IBlockOperation block)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var earlier in block.Operations)
+                {
+                    if (ReferenceEquals(earlier, statement))
+                    {
+                        break;
+                    }
+
+                    if (ReturnsOrCopies(earlier, local))
+                    {
+                        return false;
+                    }
+                }
+
+                // Stop at the block that declares the local; otherwise keep going out (through ifs, loops, trys).
+                if (block.Locals.Contains(local, SymbolEqualityComparer.Default))
+                {
+                    return true;
+                }
+
+                statement = block;
+                while (statement.Parent is not null && statement.Parent is not IBlockOperation)
+                {
+                    if (statement.Parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                    {
+                        return false; // a rental in a delegate: its own story
+                    }
+
+                    statement = statement.Parent;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReturnsOrCopies(IOperation statement, ILocalSymbol local)
+        {
+            foreach (var reference in statement.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                {
+                    continue;
+                }
+
+                var use = Unwrap((IOperation)reference, up: true);
+                switch (use.Parent)
+                {
+                    case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Return" } }:
+                    case IVariableInitializerOperation:
+                    case ISimpleAssignmentOperation copy when ReferenceEquals(copy.Value, use):
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }:
+                    case ISimpleAssignmentOperation target when ReferenceEquals(target.Target, use):
+                        return true; // returned, copied away, or already replaced (the earlier rental is someone else's story)
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// After `pool.Return(local)`, a later statement of the same block (or, for a Return in `finally`, after the try
+        /// statement) that uses the array again before reassigning it: a use after Return (the pool may already have
+        /// handed the array to someone else) or a second Return (two renters then share one array). A Return in the try
+        /// block of a try whose `finally` returns the same array again is a second Return too. Returns true when it
+        /// reported.
+        /// </summary>
+        private static bool AnalyzeUseAfterReturn(OperationAnalysisContext context, IInvocationOperation returnCall, INamedTypeSymbol arrayPool, HandlerRecognizer handlers)
+        {
+            if (returnCall.Arguments.Length == 0 || Unwrap(returnCall.Arguments[0].Value) is not ILocalReferenceOperation { Local: var local })
+            {
+                return false;
+            }
+
+            var statement = (IOperation)returnCall;
+            while (statement.Parent is IConversionOperation)
+            {
+                statement = statement.Parent;
+            }
+
+            if (statement.Parent is not IExpressionStatementOperation expressionStatement || expressionStatement.Parent is not IBlockOperation block)
+            {
+                return false;
+            }
+
+            statement = expressionStatement;
+            var inFinally = block.Parent is ITryOperation owner && ReferenceEquals(owner.Finally, block);
+            if (inFinally && block.Parent!.Parent is IBlockOperation outer)
+            {
+                // Only the statements after the whole try, and only when this Return is the finally's first word on it.
+                statement = block.Parent;
+                block = outer;
+            }
+            else if (inFinally)
+            {
+                return false;
+            }
+
+            IOperation? second = null;
+            string? what = null;
+            var following = block.Operations.SkipWhile(o => !ReferenceEquals(o, statement)).Skip(1);
+            foreach (var later in following)
+            {
+                var (kind, at) = FirstUse(later, local, arrayPool);
+                if (kind == UseKind.Reassigned)
+                {
+                    break;
+                }
+
+                if (kind != UseKind.None)
+                {
+                    second = at;
+                    what = kind == UseKind.Returned ? "is returned a second time" : "is used after it went back to the pool";
+                    break;
+                }
+
+                if (later is IReturnOperation || later is IBranchOperation || later is IThrowOperation || (later is IExpressionStatementOperation { Operation: IThrowOperation }))
+                {
+                    break;
+                }
+            }
+
+            // A Return in the try block of a try whose finally returns the same array: returned twice on that path.
+            if (second is null && !inFinally)
+            {
+                for (var current = block.Parent; current is not null; current = current.Parent)
+                {
+                    if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                    {
+                        break;
+                    }
+
+                    if (current is ITryOperation { Finally: { } finallyBlock } tryOperation && tryOperation.Body.Syntax.Span.Contains(returnCall.Syntax.Span)
+                        && !following.Any(o => FirstUse(o, local, arrayPool).Kind == UseKind.Reassigned))
+                    {
+                        var (kind, at) = FirstUse(finallyBlock, local, arrayPool);
+                        if (kind == UseKind.Returned)
+                        {
+                            second = at;
+                            what = "is returned again by the finally of this try";
+                        }
+
+                        break;
+                    }
+                }
+            }
+
+            if (second is null || what is null)
+            {
+                return false;
+            }
+
+            var code = handlers.Classify(returnCall, context.CancellationToken);
+            if (!code.RunsPerUnitOfWork)
+            {
+                return false;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM013_PoolMisuse,
+                second.Syntax.GetLocation(),
+                additionalLocations: new[] { returnCall.Syntax.GetLocation() },
+                "The array '" + local.Name + "' " + what + " (" + code.Describe().TrimStart() + "): the pool may already have handed it to another renter, and two users of one array corrupt each other's data"));
+            return true;
+        }
+
+        private enum UseKind
+        {
+            None,
+            Used,
+            Returned,
+            Reassigned,
+        }
+
+        /// <summary>The first reference to <paramref name="local"/> in <paramref name="operation"/>, in evaluation order.</summary>
+        private static (UseKind Kind, IOperation? At) FirstUse(IOperation operation, ILocalSymbol local, INamedTypeSymbol arrayPool)
+        {
+            foreach (var reference in operation.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                {
+                    continue;
+                }
+
+                var use = Unwrap((IOperation)reference, up: true);
+                switch (use.Parent)
+                {
+                    case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, use):
+                        return (UseKind.Reassigned, assignment);
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out } argument:
+                        return (UseKind.Reassigned, argument);
+                    case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Return" } call } when KnownTypes.IsOrDerivesFrom(call.TargetMethod.ContainingType, arrayPool):
+                        return (UseKind.Returned, call);
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals }:
+                    case IIsPatternOperation:
+                        continue; // a null check reads only the reference
+                    default:
+                        return (UseKind.Used, reference);
+                }
+            }
+
+            return (UseKind.None, null);
+        }
+
+        private static IOperation? Unwrap(IOperation? operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        private static IOperation Unwrap(IOperation operation, bool up)
+        {
+            while (up && operation.Parent is IConversionOperation)
+            {
+                operation = operation.Parent;
+            }
+
+            return operation;
         }
 
         private static void Report(OperationAnalysisContext context, IOperation at, string message, string? fix)

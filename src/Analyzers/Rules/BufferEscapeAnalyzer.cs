@@ -19,6 +19,10 @@ namespace MemoryRetention.Analyzers.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class BufferEscapeAnalyzer : MemoryAnalyzerBase
     {
+        public const string FixProperty = "fix";
+        public const string CaptureLengthFix = "capture-length";
+        public const string LocalProperty = "local";
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM011_BufferEscapes);
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
@@ -31,6 +35,14 @@ namespace MemoryRetention.Analyzers.Rules
                 KnownTypes.Get(context.Compilation, "System.Text.StringBuilder"),
             }.Where(t => t is not null).Select(t => t!).ToImmutableArray();
             var list = KnownTypes.Get(context.Compilation, "System.Collections.Generic.List`1");
+            var memories = new[]
+            {
+                KnownTypes.Get(context.Compilation, "System.ReadOnlyMemory`1"),
+                KnownTypes.Get(context.Compilation, "System.Memory`1"),
+                KnownTypes.Get(context.Compilation, "System.ArraySegment`1"),
+            }.Where(t => t is not null).Select(t => t!).ToImmutableArray();
+            var asyncLocal = KnownTypes.Get(context.Compilation, "System.Threading.AsyncLocal`1");
+            var threadLocal = KnownTypes.Get(context.Compilation, "System.Threading.ThreadLocal`1");
             var timer = KnownTypes.Get(context.Compilation, "System.Threading.Timer");
             var task = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Task");
             var types = DisposableTypes.Create(context.Compilation);
@@ -39,6 +51,29 @@ namespace MemoryRetention.Analyzers.Rules
                 => type is IArrayTypeSymbol { ElementType.IsValueType: true }
                    || buffers.Any(b => KnownTypes.IsOrDerivesFrom(type, b))
                    || (type is INamedTypeSymbol { TypeArguments.Length: 1 } named && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, list) && named.TypeArguments[0].SpecialType == SpecialType.System_Byte);
+
+            // A message body: a view of bytes (ReadOnlyMemory<byte> of a RabbitMQ delivery, Memory<byte>, ArraySegment<byte>).
+            bool IsBody(ITypeSymbol? type)
+                => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+                   && memories.Any(m => SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, m))
+                   && named.TypeArguments[0].SpecialType is SpecialType.System_Byte or SpecialType.System_Char;
+
+            // What is stored: a buffer held by a local, or a message body read off a parameter (`ea.Body`, `body`).
+            (string Name, bool Body)? StoredBuffer(IOperation value)
+            {
+                while (value is IConversionOperation conversion)
+                {
+                    value = conversion.Operand;
+                }
+
+                return value switch
+                {
+                    ILocalReferenceOperation local when IsBuffer(local.Type) || IsBody(local.Type) => (local.Local.Name, IsBody(local.Type)),
+                    IParameterReferenceOperation parameter when IsBody(parameter.Type) => (parameter.Parameter.Name, true),
+                    IPropertyReferenceOperation { Instance: IParameterReferenceOperation owner } property when IsBody(property.Type) => (owner.Parameter.Name + "." + property.Property.Name, true),
+                    _ => null,
+                };
+            }
 
             context.RegisterOperationAction(
                 c =>
@@ -89,10 +124,14 @@ namespace MemoryRetention.Analyzers.Rules
                             continue;
                         }
 
-                        var how = captured.Contains(local, SymbolEqualityComparer.Default)
+                        var direct = captured.Contains(local, SymbolEqualityComparer.Default);
+                        var how = direct
                             ? "the delegate captures it and " + escape
                             : "another lambda of this scope captures it, so it shares the closure of this delegate, which " + escape;
-                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), "A lambda created " + code.Describe(), local.Name, how));
+                        var properties = direct && OnlyLengthIsUsed(lambda, local, root, c.CancellationToken)
+                            ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CaptureLengthFix).Add(LocalProperty, local.Name)
+                            : ImmutableDictionary<string, string?>.Empty;
+                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), properties, "A lambda created " + code.Describe(), local.Name, how));
                         return;
                     }
                 },
@@ -102,31 +141,72 @@ namespace MemoryRetention.Analyzers.Rules
                 c =>
                 {
                     var assignment = (ISimpleAssignmentOperation)c.Operation;
-                    var value = assignment.Value is IConversionOperation conversion ? conversion.Operand : assignment.Value;
-                    if (value is not ILocalReferenceOperation local || !IsBuffer(local.Type))
-                    {
-                        return;
-                    }
-
-                    string? where = assignment.Target switch
-                    {
-                        IFieldReferenceOperation { Field.IsStatic: true } field => "it is stored in the static field '" + field.Field.Name + "'",
-                        IFieldReferenceOperation { Instance: IInstanceReferenceOperation } field when sources.IsLongLivedType(field.Field.ContainingType) => "it is stored in '" + field.Field.Name + "' of a long-lived handler",
-                        _ => null,
-                    };
-
-                    if (where is null)
+                    if (StoredBuffer(assignment.Value) is not { } stored)
                     {
                         return;
                     }
 
                     var code = handlers.Classify(assignment, c.CancellationToken);
-                    if (code.RunsPerUnitOfWork)
+                    string? where = assignment.Target switch
                     {
-                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, assignment.Syntax.GetLocation(), "Code " + code.Describe(), local.Local.Name, where));
+                        IFieldReferenceOperation { Field.IsStatic: true } field => "it is stored in the static field '" + field.Field.Name + "'"
+                            + (field.Field.GetAttributes().Any(a => a.AttributeClass?.Name == "ThreadStaticAttribute") ? ", which keeps it on the thread until overwritten" : string.Empty),
+                        IFieldReferenceOperation { Instance: IInstanceReferenceOperation } field when sources.IsLongLivedType(field.Field.ContainingType) => "it is stored in '" + field.Field.Name + "' of a long-lived handler",
+                        IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation slot } property
+                            when IsProcessSlot(slot, sources)
+                                 && (IsGeneric(property.Property.ContainingType, threadLocal) || (IsGeneric(property.Property.ContainingType, asyncLocal) && code.Kind == HandlerCodeKind.WorkerLoopBody))
+                                 && !ClearedLater(assignment, slot.Field, c.CancellationToken)
+                            => (IsGeneric(property.Property.ContainingType, threadLocal)
+                                ? "it is stored in the ThreadLocal '" + slot.Field.Name + "', which keeps it on the (pooled, long-lived) thread until overwritten"
+                                : "it is stored in the AsyncLocal '" + slot.Field.Name + "' of the worker loop, whose execution context lives as long as the worker")
+                               + " and nothing here clears it",
+                        _ => null,
+                    };
+
+                    if (where is null || !code.RunsPerUnitOfWork)
+                    {
+                        return;
                     }
+
+                    if (stored.Body)
+                    {
+                        where += "; a delivery's body is also the client's buffer, reused once the handler returns";
+                    }
+
+                    c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, assignment.Syntax.GetLocation(), "Code " + code.Describe(), stored.Name, where));
                 },
                 OperationKind.SimpleAssignment);
+        }
+
+        private static bool IsGeneric(INamedTypeSymbol? type, INamedTypeSymbol? definition)
+            => type is not null && definition is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, definition);
+
+        /// <summary>A slot that outlives the invocation: a static field, or a field of a long-lived handler.</summary>
+        private static bool IsProcessSlot(IFieldReferenceOperation slot, LongLivedSources sources)
+            => slot.Field.IsStatic || (slot.Instance is IInstanceReferenceOperation && sources.IsLongLivedType(slot.Field.ContainingType));
+
+        /// <summary>Whether the same method sets the slot's Value again (to null or anything else) after this assignment.</summary>
+        private static bool ClearedLater(ISimpleAssignmentOperation assignment, IFieldSymbol slot, System.Threading.CancellationToken cancellationToken)
+        {
+            var root = (IOperation)assignment;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            foreach (var other in root.Descendants().OfType<ISimpleAssignmentOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!ReferenceEquals(other, assignment)
+                    && other.Syntax.SpanStart > assignment.Syntax.SpanStart
+                    && other.Target is IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation field }
+                    && SymbolEqualityComparer.Default.Equals(field.Field, slot))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Where the delegate escapes to, or null when it does not reach anything long-lived.</summary>
@@ -172,11 +252,108 @@ namespace MemoryRetention.Analyzers.Rules
                         return "runs in a fire-and-forget Task.Run that nothing awaits";
                     }
 
+                    // Stored as a value of a long-lived collection (ConcurrentDictionary<_, Func<…>>, List<Action>…).
+                    if (StoredValueMethods.Contains(method.Name)
+                        && current.Parent is IArgumentOperation { Parameter.Name: "value" or "item" or "addValue" }
+                        && invocation.Instance is IFieldReferenceOperation collection
+                        && IsLongLivedField(collection, sources)
+                        && !HasRemoval(collection.Field, context.CancellationToken))
+                    {
+                        return "is stored in the collection '" + collection.Field.Name + "', which lives for the process and never removes it";
+                    }
+
                     return null;
+
+                case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IFieldReferenceOperation indexed } } indexerSet
+                    when ReferenceEquals(indexerSet.Value, current) && IsLongLivedField(indexed, sources) && !HasRemoval(indexed.Field, context.CancellationToken):
+                    return "is stored in the collection '" + indexed.Field.Name + "', which lives for the process and never removes it";
 
                 default:
                     return null;
             }
+        }
+
+        private static readonly ImmutableHashSet<string> StoredValueMethods = ImmutableHashSet.Create(
+            "Add", "TryAdd", "GetOrAdd", "AddOrUpdate", "Enqueue", "Push", "Insert", "AddLast", "AddFirst");
+
+        private static readonly ImmutableHashSet<string> RemovalMethods = ImmutableHashSet.Create(
+            "Remove", "TryRemove", "Clear", "TryDequeue", "Dequeue", "TryPop", "Pop", "TryTake", "RemoveAll", "RemoveAt", "RemoveFirst", "RemoveLast", "TrimExcess");
+
+        private static bool IsLongLivedField(IFieldReferenceOperation field, LongLivedSources sources)
+            => field.Field.IsStatic || (field.Instance is IInstanceReferenceOperation && sources.IsLongLivedType(field.Field.ContainingType));
+
+        /// <summary>
+        /// Whether the field's type removes from it anywhere (`_callbacks.TryRemove(id, out _)`, `.Clear()`, a reassignment):
+        /// a registry of pending callbacks that completes them is not a leak. A syntax scan of the declaring type, run
+        /// only once a delegate was found stored in the field.
+        /// </summary>
+        private static bool HasRemoval(IFieldSymbol field, System.Threading.CancellationToken cancellationToken)
+        {
+            foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access
+                            when RemovalMethods.Contains(access.Name.Identifier.ValueText) && LastName(access.Expression) == field.Name:
+                            return true;
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+                            when LastName(assignment.Left) == field.Name && assignment.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.InitializerExpressionSyntax:
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static string? LastName(Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax expression)
+            => expression switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+                _ => null,
+            };
+
+        /// <summary>
+        /// The capture-length fix is safe when the captured local is an array (its length never changes), the delegate
+        /// reads only its <c>Length</c>, no other delegate of the method captures it, and nothing writes the local.
+        /// </summary>
+        private static bool OnlyLengthIsUsed(IAnonymousFunctionOperation lambda, ILocalSymbol local, IOperation root, System.Threading.CancellationToken cancellationToken)
+        {
+            if (local.Type is not IArrayTypeSymbol || local.IsRef)
+            {
+                return false;
+            }
+
+            foreach (var reference in lambda.Body.Descendants().OfType<ILocalReferenceOperation>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(reference.Local, local) && reference.Parent is not IPropertyReferenceOperation { Property.Name: "Length" })
+                {
+                    return false;
+                }
+            }
+
+            foreach (var operation in root.Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (operation)
+                {
+                    case IAnonymousFunctionOperation other when !ReferenceEquals(other, lambda) && !lambda.Syntax.Span.Contains(other.Syntax.Span) && !other.Syntax.Span.Contains(lambda.Syntax.Span)
+                        && Captured(other).Contains(local, SymbolEqualityComparer.Default):
+                        return false;
+                    case ILocalFunctionOperation function when function.Body is not null
+                        && function.Body.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local)):
+                        return false;
+                    case IAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                        return false;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out, Value: ILocalReferenceOperation passed } when SymbolEqualityComparer.Default.Equals(passed.Local, local):
+                        return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>A registration or timer disposed in this method ends the delegate's hold when the method does.</summary>

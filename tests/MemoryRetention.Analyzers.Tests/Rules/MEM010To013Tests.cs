@@ -6,7 +6,7 @@ using VerifyMEM010 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
     MemoryRetention.CodeFixes.LargeObjectHeapAllocationCodeFix>;
 using VerifyMEM011 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
     MemoryRetention.Analyzers.Rules.BufferEscapeAnalyzer,
-    Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider>;
+    MemoryRetention.CodeFixes.BufferEscapeCodeFix>;
 using VerifyMEM012 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
     MemoryRetention.Analyzers.Rules.BufferAnalyzer,
     MemoryRetention.CodeFixes.MemoryStreamPerInvocationCodeFix>;
@@ -193,6 +193,112 @@ public sealed class ExportJob : IJob
     }
 }", Packages.Quartz);
 
+        [Fact]
+        public Task MEM010_SizesDerivedFromConstants_Warn_AndLargeLookingSizes_AreSuggestions()
+        {
+            var test = VerifyMEM010.CreateTest(@"
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Rebus.Handlers;
+
+public sealed class Msg { public Stream Body { get; set; } = Stream.Null; }
+
+public sealed class Worker : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var size = 256 * 1024;                                 // never written again: as good as a constant
+            var block = {|#0:new byte[size]|};
+            var grown = 1024;
+            grown *= 2;                                            // written: the analysis does not guess
+            var other = new byte[grown];
+            await Task.Delay(10, stoppingToken);
+        }
+    }
+}
+
+public sealed class Handler : IHandleMessages<Msg>
+{
+    public async Task Handle(Msg message)
+    {
+        var whole = {|#1:new byte[message.Body.Length]|};          // as large as the message
+        await Copy(message.Body);
+
+        async Task Copy(Stream input, int bufferSize = 1024 * 1024)
+        {
+            var chunk = {|#2:new byte[bufferSize]|};               // the default says 1 MiB
+            await input.ReadAsync(chunk, 0, bufferSize);
+        }
+    }
+}", Packages.Of(Packages.Hosting, Packages.Rebus), null, System.Array.Empty<string>());
+            test.TestState.MarkupHandling = Microsoft.CodeAnalysis.Testing.MarkupMode.Allow;
+            test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Descriptors.MEM010_LargeObjectHeapAllocation).WithLocation(0)
+                .WithArguments("new byte[]", "262,144 bytes", "in every iteration of a worker loop of hosted service 'Worker.ExecuteAsync'"));
+            test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Descriptors.MEM010_LargeObjectHeapAllocation).WithLocation(1)
+                .WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Info)
+                .WithArguments("new byte[]", "as many bytes as the stream is long (a whole message body or file)", "in Rebus handler 'Handler.Handle'"));
+            test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Descriptors.MEM010_LargeObjectHeapAllocation).WithLocation(2)
+                .WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Info)
+                .WithArguments("new byte[]", "1,048,576 bytes by the default of its size parameter", "in Rebus handler 'Handler.Handle'"));
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task MEM010_Fix_ForASizeParameter_RepeatsTheParameter()
+            => VerifyMEM010.FixAsync(@"
+using System.IO;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Msg { }
+
+public sealed class Handler : IHandleMessages<Msg>
+{
+    public Task Handle(Msg message)
+    {
+        return Copy(Stream.Null);
+
+        static async Task Copy(Stream input, int bufferSize = 1024 * 1024)
+        {
+            var chunk = {|MEM010:new byte[bufferSize]|};
+            // read one chunk
+            var read = await input.ReadAsync(chunk, 0, chunk.Length);
+        }
+    }
+}", @"
+using System.Buffers;
+using System.IO;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Msg { }
+
+public sealed class Handler : IHandleMessages<Msg>
+{
+    public Task Handle(Msg message)
+    {
+        return Copy(Stream.Null);
+
+        static async Task Copy(Stream input, int bufferSize = 1024 * 1024)
+        {
+            var chunk = ArrayPool<byte>.Shared.Rent(bufferSize);
+            try
+            {
+                // read one chunk
+                var read = await input.ReadAsync(chunk, 0, (bufferSize));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+    }
+}", Packages.Rebus);
+
         // ---------------------------------------------------------------- MEM012
 
         [Fact]
@@ -367,6 +473,132 @@ public sealed class ExportJob : IJob
     }
 }", Packages.Quartz);
 
+        [Fact]
+        public Task MEM013_UseAfterReturn_DoubleReturn_AndLostRentals()
+            => VerifyMEM013.DiagnosticsAsync(@"
+using System;
+using System.Buffers;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            buffer[0] = 1;
+            ArrayPool<byte>.Shared.Return(buffer);
+            Console.WriteLine({|MEM013:buffer|}[0]);
+        }
+        finally
+        {
+        }
+
+        var twice = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            twice[0] = 1;
+            ArrayPool<byte>.Shared.Return(twice);
+        }
+        finally
+        {
+            {|MEM013:ArrayPool<byte>.Shared.Return(twice)|};
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Worker : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(1024);
+            try
+            {
+                var used = 0;
+                while (used < 10_000)
+                {
+                    buffer = {|MEM013:ArrayPool<byte>.Shared.Rent(buffer.Length * 2)|};   // the smaller one is lost
+                    used += 1024;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            await Task.Delay(10, stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.Hosting, Packages.MassTransit));
+
+        [Fact]
+        public Task MEM013_CorrectGrowthAndEarlyReturn_AreNotFlagged()
+            => VerifyMEM013.DiagnosticsAsync(@"
+using System;
+using System.Buffers;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);    // grow: copy, return the old, swap
+                buffer.AsSpan().CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+
+            var old = buffer;                                                     // or keep the old one aside
+            buffer = ArrayPool<byte>.Shared.Rent(old.Length * 2);
+            ArrayPool<byte>.Shared.Return(old);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        byte[] early = ArrayPool<byte>.Shared.Rent(64);
+        try
+        {
+            if (early.Length > 10)
+            {
+                ArrayPool<byte>.Shared.Return(early);
+                early = null;                                                     // returned early, finally skips it
+            }
+        }
+        finally
+        {
+            if (early != null) ArrayPool<byte>.Shared.Return(early);
+        }
+
+        var once = ArrayPool<byte>.Shared.Rent(64);
+        try { once[0] = 1; }
+        finally { ArrayPool<byte>.Shared.Return(once); }
+        if (once == null) { }                                                     // a null check is not a use
+        once = null;
+        return Task.CompletedTask;
+    }
+}", Packages.MassTransit);
+
         // ---------------------------------------------------------------- MEM011
 
         [Fact]
@@ -413,6 +645,126 @@ public sealed class Worker : BackgroundService
         }
     }
 }", Packages.Of(Packages.Hosting, Packages.Quartz));
+
+        [Fact]
+        public Task MEM011_BodiesInSlotsAndDelegatesInCollections()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+
+public sealed class OrdersConsumer : AsyncDefaultBasicConsumer
+{
+    private static readonly ThreadLocal<byte[]> Scratch = new ThreadLocal<byte[]>();
+    private static readonly ConcurrentDictionary<ulong, Action> Callbacks = new ConcurrentDictionary<ulong, Action>();
+    private ReadOnlyMemory<byte> _lastBody;
+
+    public OrdersConsumer(IChannel channel) : base(channel) { }
+
+    public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        {|MEM011:_lastBody = body|};                                               // the long-lived consumer keeps the body
+        var copy = body.ToArray();
+        {|MEM011:Scratch.Value = copy|};                                           // kept on the pool thread
+        Callbacks[deliveryTag] = {|MEM011:() => Console.WriteLine(copy[0])|};      // a registry nothing removes from
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Worker : BackgroundService
+{
+    private static readonly AsyncLocal<byte[]> Current = new AsyncLocal<byte[]>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var chunk = new byte[1024];
+            {|MEM011:Current.Value = chunk|};                                      // the worker's context lives as long as the worker
+            await Task.Delay(10, stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.Hosting, Packages.RabbitMQ));
+
+        [Fact]
+        public Task MEM011_ClearedSlotsAndCompletedRegistries_AreNotFlagged()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    private static readonly ThreadLocal<byte[]> Scratch = new ThreadLocal<byte[]>();
+    private static readonly AsyncLocal<byte[]> Current = new AsyncLocal<byte[]>();
+    private static readonly ConcurrentDictionary<Guid, Action> Pending = new ConcurrentDictionary<Guid, Action>();
+
+    public static void Complete(Guid id)
+    {
+        if (Pending.TryRemove(id, out var callback)) callback();
+    }
+
+    public async Task Consume(ConsumeContext<Msg> context)
+    {
+        var payload = new byte[4096];
+        Scratch.Value = payload;
+        try { await Task.Yield(); }
+        finally { Scratch.Value = null; }                                        // cleared
+
+        Current.Value = payload;                                                 // an async handler: its context is restored when it returns
+        Pending[Guid.NewGuid()] = () => Console.WriteLine(payload.Length);      // completed and removed elsewhere
+        var local = new ConcurrentDictionary<int, Action>();
+        local[1] = () => Console.WriteLine(payload.Length);                     // dies with the message
+    }
+}", Packages.MassTransit);
+
+        [Fact]
+        public Task MEM011_Fix_CapturesOnlyTheLength()
+            => VerifyMEM011.FixAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public static class Bus { public static event EventHandler Tick; }
+
+public sealed class ReportJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var payload = new byte[4096];
+        payload[0] = 1;
+        // report the size on every tick
+        Bus.Tick += {|MEM011:(s, e) => Console.WriteLine(payload.Length)|};
+        return default;
+    }
+}", @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public static class Bus { public static event EventHandler Tick; }
+
+public sealed class ReportJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var payload = new byte[4096];
+        payload[0] = 1;
+        // report the size on every tick
+        var payloadLength = payload.Length;
+        Bus.Tick += (s, e) => Console.WriteLine(payloadLength);
+        return default;
+    }
+}", Packages.Quartz);
 
         [Fact]
         public Task MEM011_LookAlikes_AreNotFlagged()

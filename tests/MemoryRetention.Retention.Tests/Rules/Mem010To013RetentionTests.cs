@@ -135,6 +135,50 @@ namespace MemoryRetention.Retention.Tests.Rules
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void SubscribeWithId(Guid id) => Tick += (s, e) => GC.KeepAlive(id);
 
+        [Fact]
+        public void MEM011_Flagged_DelegateReadingTheLength_KeepsTheWholeArray()
+        {
+            try
+            {
+                var result = RetentionHarness.Measure(Invocations, tracker => HandleCapturingForLength(tracker));
+                RetentionAssert.KeepsObjectsAlive(result);
+            }
+            finally
+            {
+                Tick = null;
+            }
+        }
+
+        [Fact]
+        public void MEM011_Fixed_CapturedLength_LetsTheArrayGo()
+        {
+            try
+            {
+                var result = RetentionHarness.Measure(Invocations, tracker => HandleCapturingTheLength(tracker));
+                RetentionAssert.ReleasesObjects(result);
+                Assert.Equal(Invocations, Subscribers);
+            }
+            finally
+            {
+                Tick = null;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void HandleCapturingForLength(Tracker tracker)
+        {
+            var payload = tracker.Track(new byte[4096]);
+            Tick += (s, e) => GC.KeepAlive(payload.Length);   // as flagged
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void HandleCapturingTheLength(Tracker tracker)
+        {
+            var payload = tracker.Track(new byte[4096]);
+            var payloadLength = payload.Length;                // as the fix writes it
+            Tick += (s, e) => GC.KeepAlive(payloadLength);
+        }
+
         // ---------------------------------------------------------------- MEM013
 
         [Fact]
@@ -161,6 +205,49 @@ namespace MemoryRetention.Retention.Tests.Rules
             }
 
             Assert.True(distinct.Count <= 2, $"{distinct.Count} distinct arrays");
+        }
+
+        [Fact]
+        public void MEM013_Flagged_ReturnedTwice_ThePoolHandsOneArrayToTwoRenters()
+        {
+            // The shared pool (what handlers use) does not detect a second Return; a size no other test rents.
+            var pool = ArrayPool<byte>.Shared;
+            var buffer = pool.Rent(12_345);
+            try
+            {
+                buffer[0] = 1;
+                pool.Return(buffer);
+            }
+            finally
+            {
+                pool.Return(buffer); // as flagged: a second Return
+            }
+
+            var first = pool.Rent(12_345);
+            var second = pool.Rent(12_345);
+            Assert.Same(first, second); // two renters now write into one array
+            pool.Return(first);
+        }
+
+        [Fact]
+        public void MEM013_Fixed_ReturnedOnce_RentersGetTheirOwnArrays()
+        {
+            var pool = ArrayPool<byte>.Shared;
+            var buffer = pool.Rent(12_346);
+            try
+            {
+                buffer[0] = 1;
+            }
+            finally
+            {
+                pool.Return(buffer);
+            }
+
+            var first = pool.Rent(12_346);
+            var second = pool.Rent(12_346);
+            Assert.NotSame(first, second);
+            pool.Return(first);
+            pool.Return(second);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers;
+using MemoryRetention.Analyzers.Rules;
+using MemoryRetention.CodeFixes.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace MemoryRetention.CodeFixes
+{
+    /// <summary>
+    /// MEM011: a long-lived delegate that captures an array only to read its <c>Length</c> captures the length instead:
+    /// <c>var payloadLength = payload.Length;</c> before the statement, and the delegate reads that. An array's length
+    /// never changes, so the delegate sees the same value; the analyzer offers this only when no other delegate
+    /// captures the array and nothing writes the variable. Other escapes have no automatic fix (see the docs).
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BufferEscapeCodeFix)), Shared]
+    public sealed class BufferEscapeCodeFix : CodeFixProvider
+    {
+        public const string EquivalenceKey = "MEM011_CaptureOnlyTheLength";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.BufferEscapes);
+
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (diagnostic.Id != RuleIds.BufferEscapes
+                    || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var fix) || fix != BufferEscapeAnalyzer.CaptureLengthFix
+                    || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.LocalProperty, out var local) || local is null)
+                {
+                    continue;
+                }
+
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (Plan(node, local) is null)
+                {
+                    continue;
+                }
+
+                var document = context.Document;
+                context.RegisterCodeFix(
+                    CodeAction.Create($"Capture only '{local}.Length'", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey),
+                    diagnostic);
+            }
+        }
+
+        private static (AnonymousFunctionExpressionSyntax Lambda, StatementSyntax Statement, MemberAccessExpressionSyntax[] Uses)? Plan(SyntaxNode node, string local)
+        {
+            var lambda = node.FirstAncestorOrSelf<AnonymousFunctionExpressionSyntax>();
+            var statement = lambda?.FirstAncestorOrSelf<StatementSyntax>();
+            if (lambda is null || statement is null || statement.Parent is not BlockSyntax || statement is LocalFunctionStatementSyntax)
+            {
+                return null;
+            }
+
+            var uses = lambda.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
+                .Where(m => m.Expression is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == local && m.Name.Identifier.ValueText == "Length")
+                .ToArray();
+            var all = lambda.DescendantNodes().OfType<IdentifierNameSyntax>().Count(i => i.Identifier.ValueText == local);
+            return uses.Length == 0 || uses.Length != all ? null : (lambda, statement, uses);
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (!diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var fix) || fix != BufferEscapeAnalyzer.CaptureLengthFix
+                || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.LocalProperty, out var local) || local is null)
+            {
+                return document;
+            }
+
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root is null || model is null || Plan(node, local) is not { } plan)
+            {
+                return document;
+            }
+
+            // A name nothing in scope uses yet.
+            var name = local + "Length";
+            for (var i = 1; model.LookupSymbols(plan.Statement.SpanStart, name: name).Length > 0 || plan.Statement.Parent!.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == name); i++)
+            {
+                name = local + "Length" + i;
+            }
+
+            var eol = SyntaxHelpers.EndOfLine(plan.Statement);
+            var indentation = plan.Statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
+            var declaration = SyntaxFactory.ParseStatement($"var {name} = {local}.Length;")
+                .WithLeadingTrivia(plan.Statement.GetLeadingTrivia())
+                .WithTrailingTrivia(eol);
+
+            var rewritten = plan.Statement.ReplaceNodes(plan.Uses, (original, _) => SyntaxFactory.IdentifierName(name).WithTriviaFrom(original))
+                .WithLeadingTrivia(indentation == default ? SyntaxFactory.TriviaList() : SyntaxFactory.TriviaList(indentation));
+
+            var block = (BlockSyntax)plan.Statement.Parent!;
+            var index = block.Statements.IndexOf(plan.Statement);
+            var statements = block.Statements.RemoveAt(index).InsertRange(index, new[] { declaration, rewritten });
+            return document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(statements)));
+        }
+    }
+}
