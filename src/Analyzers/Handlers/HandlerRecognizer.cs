@@ -207,6 +207,10 @@ namespace MemoryRetention.Analyzers.Handlers
             return _typeCache.GetOrAdd(type, t => ComputeHandlerType(t));
         }
 
+        /// <summary>True when the compilation registers <paramref name="type"/> as a singleton (AddSingleton, AddHostedService…).</summary>
+        public bool IsRegisteredSingleton(INamedTypeSymbol? type)
+            => type is not null && GetRegistrationIndex().Singletons.Contains(type.OriginalDefinition);
+
         /// <summary>True when the compilation registers <paramref name="type"/> as a scoped service (AddScoped, AddDbContext…).</summary>
         public bool IsRegisteredScoped(INamedTypeSymbol? type)
             => type is not null && GetRegistrationIndex().Scoped.Contains(type.OriginalDefinition);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -36,7 +37,8 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            context.RegisterSymbolStartAction(c => OnType(c, concurrentQueue, queue), SymbolKind.NamedType);
+            var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
+            context.RegisterSymbolStartAction(c => OnType(c, concurrentQueue, queue, handlers), SymbolKind.NamedType);
 
             if (channel is not null)
             {
@@ -91,13 +93,19 @@ namespace MemoryRetention.Analyzers.Rules
         /// ConcurrentQueue / Queue fields used as work queues: enqueued in one place, dequeued in another, with no size
         /// check before the Enqueue. Private fields only (all uses are in the type), decided at the end of the type.
         /// </summary>
-        private static void OnType(SymbolStartAnalysisContext context, INamedTypeSymbol? concurrentQueue, INamedTypeSymbol? queue)
+        private static void OnType(SymbolStartAnalysisContext context, INamedTypeSymbol? concurrentQueue, INamedTypeSymbol? queue, HandlerRecognizer handlers)
         {
             var type = (INamedTypeSymbol)context.Symbol;
+
+            // Only queues that live for the process: static fields, or fields of a type that does (a hosted service, a
+            // long-lived handler, a registered singleton). A pump owned by one call (a synchronization context created
+            // per RunSync) drains with its owner.
+            var typeLivesForProcess = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived } || handlers.IsRegisteredSingleton(type);
             var states = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, QueueState>(SymbolEqualityComparer.Default);
             foreach (var member in type.GetMembers())
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsImplicitlyDeclared: false } field
+                    && (field.IsStatic || typeLivesForProcess)
                     && field.Type is INamedTypeSymbol fieldType
                     && (SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, concurrentQueue) || SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, queue)))
                 {

@@ -189,9 +189,28 @@ public sealed class PriceJob : IJob
             => VerifyMEM050.DiagnosticsAsync(@"
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Threading;
+using Microsoft.Extensions.DependencyInjection;
+
+public static class Startup
+{
+    public static void Configure(IServiceCollection services) => services.AddSingleton<Jobs>();
+}
+
+// A pump owned by one call: its queue drains with it (the shape of a RunSync synchronization context).
+public sealed class OneCallPump : SynchronizationContext
+{
+    private readonly ConcurrentQueue<SendOrPostCallback> _items = new ConcurrentQueue<SendOrPostCallback>();
+    public override void Post(SendOrPostCallback d, object state) => _items.Enqueue(d);
+    public void Run() { while (_items.TryDequeue(out var item)) item(null); }
+}
 
 public sealed class Jobs
 {
+    private static readonly ConcurrentQueue<int> {|MEM050:Retries|} = new ConcurrentQueue<int>();
+    public static void Retry(int id) => Retries.Enqueue(id);
+    public static bool NextRetry(out int id) => Retries.TryDequeue(out id);
+
     private readonly ConcurrentQueue<string> {|MEM050:_pending|} = new ConcurrentQueue<string>();
     private readonly ConcurrentQueue<string> _bounded = new ConcurrentQueue<string>();
     private readonly Queue<int> _history = new Queue<int>();                  // enqueued only: MEM001/MEM002's business
