@@ -25,10 +25,12 @@ namespace MemoryRetention.CodeFixes
     public sealed class GrowingCollectionCodeFix : CodeFixProvider
     {
         public const string EquivalenceKey = "MEM00x_ScopedCollection";
+        public const string BoundedEquivalenceKey = "MEM00x_BoundedMemoryCache";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.StaticCollectionGrows, RuleIds.HandlerCollectionGrows);
 
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
+        // Fix All applies the action that was chosen where it can, the other one otherwise.
+        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyPreferringAsync);
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -41,19 +43,24 @@ namespace MemoryRetention.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!FixableDiagnosticIds.Contains(diagnostic.Id) || !diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty))
+                if (!FixableDiagnosticIds.Contains(diagnostic.Id))
                 {
                     continue;
                 }
 
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (Plan(node, model, context.CancellationToken) is null)
+                var document = context.Document;
+                if (diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty) && Plan(node, model, context.CancellationToken) is not null)
                 {
-                    continue;
+                    context.RegisterCodeFix(CodeAction.Create("Create the collection per invocation", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
                 }
 
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Create the collection per invocation", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                if (diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.BoundedProperty) && BoundedCacheRewrite.IsAvailable(node, model, context.CancellationToken))
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create("Bound it: a MemoryCache with a size limit and an expiration per entry", ct => BoundedCacheRewrite.ApplyAsync(document, node, ct), BoundedEquivalenceKey),
+                        diagnostic);
+                }
             }
         }
 
@@ -84,6 +91,24 @@ namespace MemoryRetention.CodeFixes
             }
 
             return null;
+        }
+
+        private static async Task<Document> ApplyPreferringAsync(Document document, SyntaxNode node, Diagnostic diagnostic, string? equivalenceKey, CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (model is null)
+            {
+                return document;
+            }
+
+            var scoped = diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty) && Plan(node, model, cancellationToken) is not null;
+            var bounded = diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.BoundedProperty) && BoundedCacheRewrite.IsAvailable(node, model, cancellationToken);
+            if (bounded && (equivalenceKey == BoundedEquivalenceKey || !scoped))
+            {
+                return await BoundedCacheRewrite.ApplyAsync(document, node, cancellationToken).ConfigureAwait(false);
+            }
+
+            return scoped ? await ApplyAsync(document, node, diagnostic, cancellationToken).ConfigureAwait(false) : document;
         }
 
         private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)

@@ -28,6 +28,9 @@ namespace MemoryRetention.Analyzers.Rules
         public const string FixProperty = "fix";
         public const string ScopedFix = "scoped";
 
+        /// <summary>Set when a bounded-cache rewrite may apply: Microsoft.Extensions.Caching.Memory is referenced and the field is a private dictionary.</summary>
+        public const string BoundedProperty = "bounded";
+
         private static readonly ImmutableArray<string> CollectionNames = ImmutableArray.Create(
             "System.Collections.Generic.Dictionary`2",
             "System.Collections.Generic.List`1",
@@ -66,7 +69,11 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
-            context.RegisterSymbolStartAction(c => OnType(c, handlers, collections), SymbolKind.NamedType);
+            var memoryCache = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.MemoryCache");
+            var dictionaries = new[] { "System.Collections.Generic.Dictionary`2", "System.Collections.Concurrent.ConcurrentDictionary`2" }
+                .Select(n => KnownTypes.Get(context.Compilation, n)).Where(t => t is not null).Select(t => t!).ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            var boundable = memoryCache is null ? ImmutableHashSet<INamedTypeSymbol>.Empty.WithComparer(SymbolEqualityComparer.Default) : dictionaries;
+            context.RegisterSymbolStartAction(c => OnType(c, handlers, collections, boundable), SymbolKind.NamedType);
             context.RegisterOperationAction(c => AnalyzeLocalCollections(c, (ILoopOperation)c.Operation, handlers, collections), OperationKind.Loop);
         }
 
@@ -84,7 +91,7 @@ namespace MemoryRetention.Analyzers.Rules
             public HashSet<ISymbol> UsedIn { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         }
 
-        private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections)
+        private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections, ImmutableHashSet<INamedTypeSymbol> boundable)
         {
             var type = (INamedTypeSymbol)context.Symbol;
             var longLived = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
@@ -143,7 +150,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.Invocation);
 
-            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived));
+            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived, boundable));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -318,7 +325,8 @@ namespace MemoryRetention.Analyzers.Rules
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
             ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls,
             ConcurrentDictionary<ISymbol, bool> handlerMethods,
-            bool longLived)
+            bool longLived,
+            ImmutableHashSet<INamedTypeSymbol> boundable)
         {
             // Methods of this type reachable from handler code within CallDepth calls.
             var reachable = new HashSet<ISymbol>(handlerMethods.Keys, SymbolEqualityComparer.Default);
@@ -365,6 +373,11 @@ namespace MemoryRetention.Analyzers.Rules
                     var properties = state.UsedIn.Count == 1 && code.RunsPerUnitOfWork && code.Kind == HandlerCodeKind.EntryPointBody
                         ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, ScopedFix)
                         : ImmutableDictionary<string, string?>.Empty;
+                    if (state.Field.Type is INamedTypeSymbol fieldType && boundable.Contains(fieldType.OriginalDefinition))
+                    {
+                        properties = properties.Add(BoundedProperty, "1");
+                    }
+
                     context.ReportDiagnostic(Diagnostic.Create(
                         descriptor,
                         site.Syntax.GetLocation(),

@@ -16,6 +16,10 @@ namespace MemoryRetention.CodeFixes.Infrastructure
     internal static class SequentialFixAllProvider
     {
         public static FixAllProvider Create(Func<Document, SyntaxNode, Diagnostic, CancellationToken, Task<Document>> apply)
+            => Create((document, node, diagnostic, _, cancellationToken) => apply(document, node, diagnostic, cancellationToken));
+
+        /// <summary>As above, for a fixer that offers several actions: the chosen action's equivalence key is passed on.</summary>
+        public static FixAllProvider Create(Func<Document, SyntaxNode, Diagnostic, string?, CancellationToken, Task<Document>> apply)
             => FixAllProvider.Create(async (context, document, diagnostics) =>
             {
                 var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
@@ -56,7 +60,7 @@ namespace MemoryRetention.CodeFixes.Infrastructure
                         continue;
                     }
 
-                    current = await apply(current, node, diagnostic, context.CancellationToken).ConfigureAwait(false);
+                    current = await apply(current, node, diagnostic, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false);
                 }
 
                 return current;

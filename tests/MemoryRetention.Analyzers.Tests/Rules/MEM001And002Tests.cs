@@ -248,6 +248,202 @@ public sealed class ReportJob : IJob
 }", Packages.Quartz);
 
         [Fact]
+        public Task Fix_BoundedForm_MemoryCacheWithSizeLimitAndExpiration()
+        {
+            var test = VerifyCollections.CreateFixTest(@"
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    // prices seen so far, by SKU
+    private static readonly ConcurrentDictionary<string, decimal> Prices = new ConcurrentDictionary<string, decimal>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        if (!Prices.TryGetValue(sku, out var price))
+        {
+            price = {|MEM001:Prices.GetOrAdd(sku, s => Lookup(s))|};
+        }
+
+        Audit(sku, price);
+        return default;
+    }
+
+    private static void Audit(string sku, decimal price)
+    {
+        if (Prices.ContainsKey(sku + ""/audit"")) return;
+        Prices[sku + ""/audit""] = price;
+    }
+
+    private static decimal Lookup(string sku) => sku.Length;
+}
+
+public sealed class RateJob : IJob
+{
+    private static readonly Dictionary<int, double> _rates = new();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var id = context.FireInstanceId.GetHashCode();
+        {|MEM001:_rates[id] = 1.5|};
+        return default;
+    }
+}", @"
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    // prices seen so far, by SKU
+    // Bounds for 'Prices': at most PricesSizeLimit entries (each has Size 1), each kept at most PricesLifetimeMinutes minutes; tune both.
+    private const long PricesSizeLimit = 10_000;
+    private const int PricesLifetimeMinutes = 10;
+    private static readonly MemoryCacheEntryOptions PricesEntryOptions = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(PricesLifetimeMinutes) };
+    private static readonly MemoryCache Prices = new MemoryCache(new MemoryCacheOptions { SizeLimit = PricesSizeLimit });
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        if (!Prices.TryGetValue<decimal>(sku, out var price))
+        {
+            price = Prices.GetOrCreate(sku, entry => { entry.SetOptions(PricesEntryOptions); var s = (string)entry.Key; return Lookup(s); });
+        }
+
+        Audit(sku, price);
+        return default;
+    }
+
+    private static void Audit(string sku, decimal price)
+    {
+        if (Prices.TryGetValue<decimal>(sku + ""/audit"", out _)) return;
+        Prices.Set(sku + ""/audit"", price, PricesEntryOptions);
+    }
+
+    private static decimal Lookup(string sku) => sku.Length;
+}
+
+public sealed class RateJob : IJob
+{
+    // Bounds for '_rates': at most RatesSizeLimit entries (each has Size 1), each kept at most RatesLifetimeMinutes minutes; tune both.
+    private const long RatesSizeLimit = 10_000;
+    private const int RatesLifetimeMinutes = 10;
+    private static readonly MemoryCacheEntryOptions RatesEntryOptions = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(RatesLifetimeMinutes) };
+    private static readonly MemoryCache _rates = new MemoryCache(new MemoryCacheOptions { SizeLimit = RatesSizeLimit });
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var id = context.FireInstanceId.GetHashCode();
+        _rates.Set(id, 1.5, RatesEntryOptions);
+        return default;
+    }
+}", Packages.Of(Packages.Quartz, Packages.Caching, Packages.Hosting));
+            test.CodeActionEquivalenceKey = MemoryRetention.CodeFixes.GrowingCollectionCodeFix.BoundedEquivalenceKey;
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task Fix_BoundedForm_NotOffered_WithAComparerOrUnsupportedUse()
+            => VerifyCollections.FixAsync(@"
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class NameJob : IJob
+{
+    private static readonly ConcurrentDictionary<string, int> Names = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, int> Seen = new ConcurrentDictionary<string, int>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM001:Names[context.FireInstanceId] = 1|};
+        {|MEM001:Seen[context.FireInstanceId] = 1|};
+        Report();
+        return default;
+    }
+
+    private static void Report()
+    {
+        foreach (var pair in Seen) Console.WriteLine(pair.Key);   // enumeration: MemoryCache cannot
+        Console.WriteLine(Names.Count);
+    }
+}
+
+#nullable enable
+public sealed class LabelJob : IJob
+{
+    // Reference values with nullable annotations on: MemoryCache's reads would return string? and add warnings.
+    private static readonly ConcurrentDictionary<string, string> Labels = new ConcurrentDictionary<string, string>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM001:Labels[context.FireInstanceId] = ""x""|};
+        Show(context.FireInstanceId);
+        return default;
+    }
+
+    private static void Show(string id)
+    {
+        if (Labels.TryGetValue(id, out var label)) Console.WriteLine(label.Length);
+    }
+}", @"
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class NameJob : IJob
+{
+    private static readonly ConcurrentDictionary<string, int> Names = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, int> Seen = new ConcurrentDictionary<string, int>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM001:Names[context.FireInstanceId] = 1|};
+        {|MEM001:Seen[context.FireInstanceId] = 1|};
+        Report();
+        return default;
+    }
+
+    private static void Report()
+    {
+        foreach (var pair in Seen) Console.WriteLine(pair.Key);   // enumeration: MemoryCache cannot
+        Console.WriteLine(Names.Count);
+    }
+}
+
+#nullable enable
+public sealed class LabelJob : IJob
+{
+    // Reference values with nullable annotations on: MemoryCache's reads would return string? and add warnings.
+    private static readonly ConcurrentDictionary<string, string> Labels = new ConcurrentDictionary<string, string>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM001:Labels[context.FireInstanceId] = ""x""|};
+        Show(context.FireInstanceId);
+        return default;
+    }
+
+    private static void Show(string id)
+    {
+        if (Labels.TryGetValue(id, out var label)) Console.WriteLine(label.Length);
+    }
+}", Packages.Of(Packages.Quartz, Packages.Caching, Packages.Hosting));
+
+        [Fact]
         public Task IncompleteCode_DoesNotCrash()
             => VerifyCollections.NoCrashAsync(@"
 using System.Collections.Generic;

@@ -252,6 +252,35 @@ public sealed class Prices : BackgroundService
 }", Caching);
 
         [Fact]
+        public Task MEM051_TheBoundedFormThatMEM001Writes_IsNotFlagged()
+            => VerifyMEM051.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class PriceJob : IJob
+{
+    private const long PricesSizeLimit = 10_000;
+    private const int PricesLifetimeMinutes = 10;
+    private static readonly MemoryCacheEntryOptions PricesEntryOptions = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(PricesLifetimeMinutes) };
+    private static readonly MemoryCache Prices = new MemoryCache(new MemoryCacheOptions { SizeLimit = PricesSizeLimit });
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var sku = context.FireInstanceId;
+        if (!Prices.TryGetValue<decimal>(sku, out var price))
+        {
+            price = Prices.GetOrCreate(sku, entry => { entry.SetOptions(PricesEntryOptions); var s = (string)entry.Key; return (decimal)s.Length; });
+        }
+
+        Prices.Set(sku + ""/audit"", price, PricesEntryOptions);
+        return default;
+    }
+}", Packages.Of(Caching, Packages.Quartz));
+
+        [Fact]
         public Task IncompleteCode_DoesNotCrash()
             => VerifyMEM051.NoCrashAsync(@"
 using System.Threading.Channels;

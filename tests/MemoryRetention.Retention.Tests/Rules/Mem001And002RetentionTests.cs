@@ -3,13 +3,15 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using MemoryRetention.Retention.Tests.Harness;
+using Microsoft.Extensions.Caching.Memory;
 using Xunit;
 
 namespace MemoryRetention.Retention.Tests.Rules
 {
     /// <summary>
     /// MEM001 / MEM002: a process-lifetime collection that every invocation adds to keeps every payload; the scoped form
-    /// (a collection per invocation, as the fix writes it) keeps none, and the heap stays flat.
+    /// (a collection per invocation, as the fix writes it) keeps none, and the heap stays flat; the bounded form (a
+    /// MemoryCache with a SizeLimit and Size = 1 per entry, as the other fix writes it) keeps at most its limit.
     /// </summary>
     public class Mem001And002RetentionTests
     {
@@ -39,6 +41,26 @@ namespace MemoryRetention.Retention.Tests.Rules
             var result = RetentionHarness.Measure(Invocations, tracker => HandleWithScopedCollection(tracker));
             RetentionAssert.ReleasesObjects(result);
             RetentionAssert.HeapStaysFlat(result, Invocations * 1024L / 4);
+        }
+
+        private const long BoundedSizeLimit = 100;
+
+        [Fact]
+        public void Fixed_BoundedMemoryCache_KeepsAtMostItsSizeLimit()
+        {
+            using var cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = BoundedSizeLimit });
+            var options = new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) };
+            var result = RetentionHarness.Measure(Invocations, tracker => HandleWithBoundedCache(tracker, cache, options));
+            RetentionAssert.ReleasesObjects(result, maximumAlive: (int)BoundedSizeLimit);
+            RetentionAssert.HeapStaysFlat(result, Invocations * 1024L / 4);
+            GC.KeepAlive(cache);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void HandleWithBoundedCache(Tracker tracker, MemoryCache cache, MemoryCacheEntryOptions options)
+        {
+            var payload = tracker.Track(new Payload(0));
+            cache.Set(Guid.NewGuid(), payload, options);
         }
 
         [Fact]
