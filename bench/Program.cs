@@ -23,7 +23,7 @@ namespace MemoryRetention.Bench
     /// from CompilationWithAnalyzers telemetry (median of several runs after a warm-up), diagnostics found, and the
     /// ratio to ours; beside the compilation's own parse/bind/emit time.
     ///
-    ///   dotnet run -c Release --project bench -- [--sizes 200,1000,5000] [--reps 3] [--project path.csproj] [--out bench/results]
+    ///   dotnet run -c Release --project bench -- [--sizes 200,1000,5000] [--reps 3] [--project path.csproj] [--out bench/results] [--only MemoryRetention]
     /// </summary>
     public static class Program
     {
@@ -35,7 +35,8 @@ namespace MemoryRetention.Bench
             var output = Arg(args, "--out") ?? Path.Combine(FrameworkReferences.RepositoryRoot, "bench", "results");
             Directory.CreateDirectory(output);
 
-            var sets = AnalyzerSets.Load();
+            var only = Arg(args, "--only");
+            var sets = AnalyzerSets.Load().Where(s => only is null || s.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase) || s.Name.StartsWith("Empty", StringComparison.Ordinal)).ToList();
             foreach (var set in sets)
             {
                 Console.WriteLine($"{set.Name}: {set.Analyzers.Length} analyzers ({set.Note})");

@@ -94,17 +94,21 @@ namespace MemoryRetention.Analyzers.Rules
         private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections, ImmutableHashSet<INamedTypeSymbol> boundable)
         {
             var type = (INamedTypeSymbol)context.Symbol;
-            var longLived = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
+            // The handler lifetime is looked up only for types that have a private collection field.
+            bool? lifetime = null;
+            bool LongLived() => lifetime ??= handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
             var states = new ConcurrentDictionary<IFieldSymbol, FieldState>(SymbolEqualityComparer.Default);
             foreach (var member in type.GetMembers())
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsConst: false, IsImplicitlyDeclared: false } field
-                    && (field.IsStatic || longLived)
-                    && IsCollection(field.Type, collections))
+                    && IsCollection(field.Type, collections)
+                    && (field.IsStatic || LongLived()))
                 {
                     states[field] = new FieldState(field);
                 }
             }
+
+            var longLived = !states.IsEmpty && LongLived();
 
             // Nested types can reach private fields too; their uses would be invisible here, so stay silent then.
             if (states.IsEmpty || type.GetTypeMembers().Length > 0)

@@ -59,21 +59,23 @@ namespace MemoryRetention.Analyzers.Rules
             context.RegisterOperationAction(
                 c =>
                 {
+                    // Cheap type checks first (every `new` in the compilation comes here): the dataflow blocks live in the
+                    // dataflow assembly, so only its types need the interface walk.
                     var creation = (IObjectCreationOperation)c.Operation;
-                    var type = creation.Type as INamedTypeSymbol;
-                    if (type is null || !IsKeptBeyondOneUnitOfWork(creation))
+                    if (creation.Type is not INamedTypeSymbol type)
                     {
                         return;
                     }
 
                     if (blockingCollection is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, blockingCollection))
                     {
-                        if (!creation.Arguments.Any(a => a.Parameter?.Name == "boundedCapacity"))
+                        if (!creation.Arguments.Any(a => a.Parameter?.Name == "boundedCapacity") && IsKeptBeyondOneUnitOfWork(creation))
                         {
                             Report(c, creation, "The BlockingCollection '" + Display(type) + "'", BlockingCollectionKind);
                         }
                     }
-                    else if (dataflowBlock is not null && KnownTypes.IsOrDerivesFrom(type, dataflowBlock) && !SetsBoundedCapacity(creation))
+                    else if (dataflowBlock is not null && SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, dataflowBlock.ContainingAssembly)
+                        && KnownTypes.IsOrDerivesFrom(type, dataflowBlock) && IsKeptBeyondOneUnitOfWork(creation) && !SetsBoundedCapacity(creation))
                     {
                         Report(c, creation, "The dataflow block '" + Display(type) + "'", DataflowKind);
                     }
@@ -100,14 +102,16 @@ namespace MemoryRetention.Analyzers.Rules
             // Only queues that live for the process: static fields, or fields of a type that does (a hosted service, a
             // long-lived handler, a registered singleton). A pump owned by one call (a synchronization context created
             // per RunSync) drains with its owner.
-            var typeLivesForProcess = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived } || handlers.IsRegisteredSingleton(type);
+            // Decided only for types that have a queue field (most have none): the lifetime lookup is cached, but the
+            // registration index behind it is built on first use.
+            bool? typeLivesForProcess = null;
             var states = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, QueueState>(SymbolEqualityComparer.Default);
             foreach (var member in type.GetMembers())
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsImplicitlyDeclared: false } field
-                    && (field.IsStatic || typeLivesForProcess)
                     && field.Type is INamedTypeSymbol fieldType
-                    && (SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, concurrentQueue) || SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, queue)))
+                    && (SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, concurrentQueue) || SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, queue))
+                    && (field.IsStatic || (typeLivesForProcess ??= handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived } || handlers.IsRegisteredSingleton(type))))
                 {
                     states[field] = new QueueState();
                 }
