@@ -356,7 +356,8 @@ namespace MemoryRetention.Analyzers.Rules
                     continue;
                 }
 
-                foreach (var (site, method, code) in state.Adds)
+                // In source order: the operation actions ran concurrently, and the finding must not move between builds.
+                foreach (var (site, method, code) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
                 {
                     string? where = null;
                     if (code.RunsPerUnitOfWork)

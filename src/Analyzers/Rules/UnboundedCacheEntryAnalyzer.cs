@@ -40,10 +40,40 @@ namespace MemoryRetention.Analyzers.Rules
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
             var compilation = context.Compilation;
 
-            // Whether the compilation configures a SizeLimit anywhere (then every entry needs a size): a text scan,
-            // lazily, at most once per compilation.
-            var sizeLimited = new System.Lazy<bool>(() => compilation.SyntaxTrees.Any(t =>
-                t.TryGetText(out var text) ? text.ToString().Contains("SizeLimit =") : t.GetText().ToString().Contains("SizeLimit =")));
+            // Whether the cache an entry goes to has a SizeLimit (then the entry needs a size), decided per cache:
+            // a field or property initialised or assigned in its type with `new MemoryCache(options)` has a limit when
+            // those options set one; any other cache (an injected IMemoryCache) is the DI cache, limited when the
+            // compilation configures AddMemoryCache with a SizeLimit (a lazy text check, at most once per compilation).
+            var diCacheLimited = new System.Lazy<bool>(() => compilation.SyntaxTrees.Any(t =>
+            {
+                var text = t.TryGetText(out var known) ? known.ToString() : t.GetText().ToString();
+                return text.Contains("AddMemoryCache") && text.Contains("SizeLimit")
+                    && t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>().Any(call =>
+                        call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: "AddMemoryCache" }
+                        && call.ArgumentList.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == "SizeLimit"));
+            }));
+            var limitedMembers = new System.Collections.Concurrent.ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+            bool SizeLimitedCache(IInvocationOperation call)
+            {
+                var receiver = call.Arguments.Length > 0 ? call.Arguments[0].Value : null;
+                while (receiver is IConversionOperation conversion)
+                {
+                    receiver = conversion.Operand;
+                }
+
+                ISymbol? member = receiver switch
+                {
+                    IFieldReferenceOperation field => field.Field.OriginalDefinition,
+                    IPropertyReferenceOperation property => property.Property.OriginalDefinition,
+                    _ => null,
+                };
+                if (member is null)
+                {
+                    return diCacheLimited.Value;
+                }
+
+                return limitedMembers.GetOrAdd(member, m => CreatedLimit(m) ?? diCacheLimited.Value);
+            }
             var memoryCache = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.MemoryCache");
             context.RegisterSymbolStartAction(c => OnType(c, memoryCache, cacheExtensions, handlers), SymbolKind.NamedType);
 
@@ -65,12 +95,12 @@ namespace MemoryRetention.Analyzers.Rules
                         if (extra.Count == 0)
                         {
                             shape = SetShape;
-                            if (sizeLimited.Value)
+                            if (SizeLimitedCache(invocation))
                             {
                                 detail = " and no size (the cache has a SizeLimit)";
                             }
                         }
-                        else if (sizeLimited.Value && entryOptions is not null && SymbolEqualityComparer.Default.Equals(extra[0].Parameter!.Type, entryOptions)
+                        else if (SizeLimitedCache(invocation) && entryOptions is not null && SymbolEqualityComparer.Default.Equals(extra[0].Parameter!.Type, entryOptions)
                             && OptionsState(extra[0].Value) == Expiration.Set && !SetsSize(extra[0].Value))
                         {
                             ReportIf(c, invocation, handlers, SetShape, "size (the cache has a SizeLimit, so it requires one)", fixable: false, expirationMissing: false);
@@ -102,7 +132,7 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             detail = " (CacheItemPriority.NeverRemove)";
                         }
-                        else if (sizeLimited.Value && !SetsSize(lambda.Body))
+                        else if (SizeLimitedCache(invocation) && !SetsSize(lambda.Body))
                         {
                             detail = " and no size (the cache has a SizeLimit)";
                         }
@@ -114,6 +144,36 @@ namespace MemoryRetention.Analyzers.Rules
                     }
                 },
                 OperationKind.Invocation);
+        }
+
+        /// <summary>
+        /// For a field or property that its own type creates with <c>new MemoryCache(…)</c> (initializer or assignment):
+        /// whether those options set a SizeLimit. Null when the member is not created there (injected, or unknown).
+        /// </summary>
+        private static bool? CreatedLimit(ISymbol member)
+        {
+            foreach (var reference in member.ContainingType?.DeclaringSyntaxReferences ?? ImmutableArray<SyntaxReference>.Empty)
+            {
+                foreach (var node in reference.GetSyntax().DescendantNodes())
+                {
+                    Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax? created = node switch
+                    {
+                        Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == member.Name => declarator.Initializer?.Value,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property when property.Identifier.ValueText == member.Name => property.Initializer?.Value,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+                            when (assignment.Left is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name && name.Identifier.ValueText == member.Name)
+                                 || (assignment.Left is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access && access.Name.Identifier.ValueText == member.Name)
+                            => assignment.Right,
+                        _ => null,
+                    };
+                    if (created is Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax creation)
+                    {
+                        return creation.ArgumentList?.Arguments.Any(a => a.Expression.DescendantNodesAndSelf().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == "SizeLimit")) == true;
+                    }
+                }
+            }
+
+            return null;
         }
 
         private static void ReportIf(OperationAnalysisContext context, IInvocationOperation invocation, HandlerRecognizer handlers, string shape, string detail, bool fixable, bool expirationMissing = true)

@@ -252,6 +252,60 @@ public sealed class Prices : BackgroundService
 }", Caching);
 
         [Fact]
+        public Task MEM051_ASizeLimitOnOneCache_DoesNotMakeEntriesOfAnotherNeedASize()
+            => VerifyMEM051.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Quartz;
+
+public sealed class Limited
+{
+    private static readonly MemoryCache Cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = 100 });
+}
+
+public sealed class PriceJob : IJob
+{
+    private readonly IMemoryCache _cache;                       // the DI cache: AddMemoryCache() sets no SizeLimit here
+    public PriceJob(IMemoryCache cache) { _cache = cache; }
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        _cache.Set(context.FireInstanceId, 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) });
+        return default;
+    }
+}", Packages.Of(Caching, Packages.Quartz));
+
+        [Fact]
+        public Task MEM051_TheDICacheConfiguredWithASizeLimit_NeedsSizes()
+            => VerifyMEM051.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+public static class Startup
+{
+    public static void Configure(IServiceCollection services) => services.AddMemoryCache(o => o.SizeLimit = 1_000);
+}
+
+public sealed class PriceJob : IJob
+{
+    private readonly IMemoryCache _cache;
+    public PriceJob(IMemoryCache cache) { _cache = cache; }
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM051:_cache.Set(context.FireInstanceId, 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) })|};
+        _cache.Set(context.FireInstanceId + ""/sized"", 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1), Size = 1 });
+        return default;
+    }
+}", Packages.Of(Caching, Packages.Quartz));
+
+        [Fact]
         public Task MEM051_TheBoundedFormThatMEM001Writes_IsNotFlagged()
             => VerifyMEM051.DiagnosticsAsync(@"
 using System;
