@@ -89,6 +89,8 @@ namespace Corpus.N").Append(i).Append(@"
         private readonly IServiceScopeFactory _scopes;
         public Worker(ILogger<Worker> logger, IServiceScopeFactory scopes) { _logger = logger; _scopes = scopes; }
 
+        private static void Remember(string key, string text) => Names[key] = text;
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             await foreach (var order in _queue.Reader.ReadAllAsync(stoppingToken))
@@ -98,6 +100,7 @@ namespace Corpus.N").Append(i).Append(@"
                 var reader = new StreamReader(""orders/"" + order.Id);
                 var text = await reader.ReadToEndAsync(timeout.Token);
                 Names.TryAdd(order.Customer, text);
+                Remember(order.Customer + ""/last"", text);   // a second add site, in another method: the finding must stay at the first
                 await using var scope = _scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<OrdersDb>();
                 var count = db.Orders.Count(o => o.Customer == order.Customer);

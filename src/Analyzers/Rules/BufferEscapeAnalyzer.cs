@@ -117,7 +117,7 @@ namespace MemoryRetention.Analyzers.Rules
                         }
                     }
 
-                    foreach (var local in retained)
+                    foreach (var local in retained.OrderBy(l => l.Locations.Length > 0 ? l.Locations[0].SourceSpan.Start : 0).ThenBy(l => l.Name, System.StringComparer.Ordinal)) // deterministic: the first buffer in source order
                     {
                         if (!IsBuffer(local.Type) || IsDeclaredInside(local, lambda))
                         {
