@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace MemoryRetention.Analyzers.Infrastructure
@@ -11,6 +13,17 @@ namespace MemoryRetention.Analyzers.Infrastructure
         /// (<see cref="Compilation.GetTypeByMetadataName"/> then returns null), the first public one is taken.
         /// </summary>
         public static INamedTypeSymbol? Get(Compilation compilation, string metadataName)
+            => PerCompilation.GetValue(compilation, _ => new ConcurrentDictionary<string, INamedTypeSymbol?>(System.StringComparer.Ordinal))
+                .GetOrAdd(metadataName, name => Resolve(compilation, name));
+
+        // Every rule asks for its types at compilation start, and most asked-for framework types are absent (a project
+        // references a few of the frameworks recognised), which is the expensive case (a search of every referenced
+        // assembly). One answer per compilation and name, shared by all rules; weakly keyed, so nothing outlives the
+        // compilation.
+        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<string, INamedTypeSymbol?>> PerCompilation =
+            new ConditionalWeakTable<Compilation, ConcurrentDictionary<string, INamedTypeSymbol?>>();
+
+        private static INamedTypeSymbol? Resolve(Compilation compilation, string metadataName)
         {
             var type = compilation.GetTypeByMetadataName(metadataName);
             if (type is not null)
