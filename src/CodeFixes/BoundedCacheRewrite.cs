@@ -59,8 +59,8 @@ namespace MemoryRetention.CodeFixes
                 .FirstOrDefault(f => f is not null);
             if (field is null || field.DeclaredAccessibility != Accessibility.Private
                 || field.Type is not INamedTypeSymbol { TypeArguments.Length: 2 } dictionary
-                || (dictionary.OriginalDefinition.ToDisplayString() != "System.Collections.Generic.Dictionary<TKey, TValue>"
-                    && dictionary.OriginalDefinition.ToDisplayString() != "System.Collections.Concurrent.ConcurrentDictionary<TKey, TValue>")
+                || (!SymbolEqualityComparer.Default.Equals(dictionary.OriginalDefinition, model.Compilation.GetTypeByMetadataName("System.Collections.Generic.Dictionary`2"))
+                    && !SymbolEqualityComparer.Default.Equals(dictionary.OriginalDefinition, model.Compilation.GetTypeByMetadataName("System.Collections.Concurrent.ConcurrentDictionary`2")))
                 || model.Compilation.GetTypeByMetadataName("Microsoft.Extensions.Caching.Memory.MemoryCache") is null
                 || field.DeclaringSyntaxReferences.Length != 1
                 || field.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax

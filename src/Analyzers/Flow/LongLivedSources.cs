@@ -120,7 +120,8 @@ namespace MemoryRetention.Analyzers.Flow
         public bool IsLongLivedType(INamedTypeSymbol? type)
             => _handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
 
-        private bool IsLongLivedMember(IFieldSymbol field, IOperation? instance)
+        /// <summary>A field that outlives one invocation: static, or of a long-lived handler (read through <c>this</c>).</summary>
+        public bool IsLongLivedMember(IFieldSymbol field, IOperation? instance)
             => field.IsStatic || (instance is IInstanceReferenceOperation && IsLongLivedType(field.ContainingType));
 
         private bool IsLifetimeToken(IPropertySymbol property)

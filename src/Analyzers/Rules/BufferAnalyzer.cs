@@ -40,9 +40,10 @@ namespace MemoryRetention.Analyzers.Rules
             var memoryStream = KnownTypes.Get(context.Compilation, "System.IO.MemoryStream");
             var recyclableManager = KnownTypes.Get(context.Compilation, "Microsoft.IO.RecyclableMemoryStreamManager");
             var gc = KnownTypes.Get(context.Compilation, "System.GC");
+            var stream = KnownTypes.Get(context.Compilation, "System.IO.Stream");
             var index = new LocalReferenceIndex();
 
-            context.RegisterOperationAction(c => AnalyzeArray(c, (IArrayCreationOperation)c.Operation, handlers), OperationKind.ArrayCreation);
+            context.RegisterOperationAction(c => AnalyzeArray(c, (IArrayCreationOperation)c.Operation, handlers, stream, index), OperationKind.ArrayCreation);
 
             context.RegisterOperationAction(
                 c =>
@@ -66,7 +67,7 @@ namespace MemoryRetention.Analyzers.Rules
                     var method = invocation.TargetMethod;
                     if (method.Name == "Rent" && arrayPool is not null && KnownTypes.IsOrDerivesFrom(method.ContainingType, arrayPool))
                     {
-                        AnalyzeRent(c, invocation, handlers);
+                        AnalyzeRent(c, invocation, handlers, index);
                     }
                     else if (method.Name == "Rent" && memoryPool is not null && types is not null && KnownTypes.IsOrDerivesFrom(method.ContainingType, memoryPool))
                     {
@@ -85,13 +86,13 @@ namespace MemoryRetention.Analyzers.Rules
                         AnalyzeReturnOfReferences(c, invocation);
                         if (!AnalyzeUseAfterReturn(c, invocation, arrayPool, handlers))
                         {
-                            AnalyzeReturnOutsideFinally(c, invocation, handlers);
+                            AnalyzeReturnOutsideFinally(c, invocation, handlers, index);
                         }
                     }
                     else if ((method.Name == "AllocateUninitializedArray" || method.Name == "AllocateArray") && gc is not null
                         && SymbolEqualityComparer.Default.Equals(method.ContainingType, gc) && method.TypeArguments.Length == 1 && invocation.Arguments.Length > 0)
                     {
-                        AnalyzeSize(c, invocation, method.TypeArguments[0], invocation.Arguments[0].Value, handlers, "GC." + method.Name);
+                        AnalyzeSize(c, invocation, method.TypeArguments[0], invocation.Arguments[0].Value, handlers, stream, index, "GC." + method.Name);
                     }
                 },
                 OperationKind.Invocation);
@@ -99,17 +100,17 @@ namespace MemoryRetention.Analyzers.Rules
 
         // ---------------------------------------------------------------- MEM010
 
-        private static void AnalyzeArray(OperationAnalysisContext context, IArrayCreationOperation creation, HandlerRecognizer handlers)
+        private static void AnalyzeArray(OperationAnalysisContext context, IArrayCreationOperation creation, HandlerRecognizer handlers, INamedTypeSymbol? stream, LocalReferenceIndex index)
         {
             if (creation.DimensionSizes.Length != 1 || creation.Type is not IArrayTypeSymbol array || creation.Initializer is not null)
             {
                 return;
             }
 
-            AnalyzeSize(context, creation, array.ElementType, creation.DimensionSizes[0], handlers, "new " + array.ElementType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "[]");
+            AnalyzeSize(context, creation, array.ElementType, creation.DimensionSizes[0], handlers, stream, index, "new " + array.ElementType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "[]");
         }
 
-        private static void AnalyzeSize(OperationAnalysisContext context, IOperation allocation, ITypeSymbol elementType, IOperation size, HandlerRecognizer handlers, string what)
+        private static void AnalyzeSize(OperationAnalysisContext context, IOperation allocation, ITypeSymbol elementType, IOperation size, HandlerRecognizer handlers, INamedTypeSymbol? stream, LocalReferenceIndex index, string what)
         {
             var elementSize = SizeOf(elementType);
             if (elementSize == 0)
@@ -118,7 +119,7 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var threshold = MemoryRetentionOptions.GetInt(context.Options, allocation.Syntax.SyntaxTree, ThresholdKey, DefaultThreshold);
-            var estimate = EstimateCount(size, context.CancellationToken);
+            var estimate = EstimateCount(size, stream, index, context.CancellationToken);
             if (estimate is null)
             {
                 return; // a size the analysis cannot tell anything about (documented)
@@ -171,29 +172,38 @@ namespace MemoryRetention.Analyzers.Rules
         /// parameter's default value or a stream's length says the size is large but not that it always is (reported at
         /// a lower severity). Null when nothing is known.
         /// </summary>
-        private static (long Count, bool Confident, SizeSource Source)? EstimateCount(IOperation size, CancellationToken cancellationToken)
+        private static (long Count, bool Confident, SizeSource Source)? EstimateCount(IOperation size, INamedTypeSymbol? stream, LocalReferenceIndex index, CancellationToken cancellationToken)
         {
             if (size.ConstantValue is { HasValue: true } constant)
             {
                 return ToLong(constant.Value) is { } value ? (value, true, SizeSource.Constant) : null;
             }
 
-            var operand = size;
-            while (operand is IConversionOperation conversion)
-            {
-                operand = conversion.Operand;
-            }
-
+            var operand = OperationTree.SkipConversions(size)!;
             switch (operand)
             {
-                case IParameterReferenceOperation { Parameter: { HasExplicitDefaultValue: true } parameter } when parameter.RefKind == RefKind.None && !IsWritten(operand, parameter, cancellationToken):
+                case IParameterReferenceOperation { Parameter: { HasExplicitDefaultValue: true, RefKind: RefKind.None } parameter } when !IsParameterWritten(operand, parameter, cancellationToken):
                     return ToLong(parameter.ExplicitDefaultValue) is { } fallback ? (fallback, false, SizeSource.ParameterDefault) : null;
 
                 case ILocalReferenceOperation { Local: { IsConst: false, IsRef: false } local }:
-                    var initializer = DeclaredConstant(operand, local, cancellationToken);
-                    return initializer is { } count && !IsWritten(operand, local, cancellationToken) ? (count, true, SizeSource.ConstantLocal) : null;
+                    // One index walk per body answers both: the declarator's constant, and whether anything writes the local.
+                    long? count = null;
+                    foreach (var occurrence in index.Get(OperationTree.Root(operand), local, cancellationToken))
+                    {
+                        if (occurrence is IVariableDeclaratorOperation declarator)
+                        {
+                            count = declarator.Initializer?.Value.ConstantValue is { HasValue: true } value ? ToLong(value.Value) : null;
+                        }
+                        else if (OperationTree.IsWrite(occurrence))
+                        {
+                            return null;
+                        }
+                    }
 
-                case IPropertyReferenceOperation { Property.Name: "Length", Instance: { Type: { } streamType } } when DerivesFromStream(streamType):
+                    return count is { } known ? (known, true, SizeSource.ConstantLocal) : null;
+
+                case IPropertyReferenceOperation { Property.Name: "Length", Instance: { Type: { } instanceType } instance }
+                    when KnownTypes.IsOrDerivesFrom(instanceType, stream) && !ComparesLength(instance, operand, cancellationToken):
                     return (0, false, SizeSource.StreamLength);
 
                 default:
@@ -213,11 +223,13 @@ namespace MemoryRetention.Analyzers.Rules
             }
         }
 
-        private static bool DerivesFromStream(ITypeSymbol type)
+        /// <summary>Whether the method assigns the parameter (parameters are not in the local index: a walk, only for size parameters with a default).</summary>
+        private static bool IsParameterWritten(IOperation reference, IParameterSymbol parameter, CancellationToken cancellationToken)
         {
-            for (var current = type; current is not null; current = current.BaseType)
+            foreach (var operation in OperationTree.Root(reference).Descendants())
             {
-                if (current.Name == "Stream" && current.ContainingNamespace?.ToDisplayString() == "System.IO")
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is IParameterReferenceOperation other && SymbolEqualityComparer.Default.Equals(other.Parameter, parameter) && OperationTree.IsWrite(other))
                 {
                     return true;
                 }
@@ -226,58 +238,45 @@ namespace MemoryRetention.Analyzers.Rules
             return false;
         }
 
-        private static IOperation Root(IOperation operation)
+        /// <summary>
+        /// Whether the method compares this stream's Length with something (`if (stream.Length > MaxBody) throw …`): the
+        /// author has bounded the size, so the allocation is not reported.
+        /// </summary>
+        private static bool ComparesLength(IOperation instance, IOperation allocationSize, CancellationToken cancellationToken)
         {
-            var root = operation;
-            while (root.Parent is not null)
+            var owner = ReferencedSymbol(instance);
+            if (owner is null)
             {
-                root = root.Parent;
+                return false;
             }
 
-            return root;
-        }
-
-        private static long? DeclaredConstant(IOperation reference, ILocalSymbol local, CancellationToken cancellationToken)
-        {
-            foreach (var declarator in Root(reference).Descendants().OfType<IVariableDeclaratorOperation>())
+            foreach (var operation in OperationTree.Root(allocationSize).Descendants())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
-                {
-                    return declarator.Initializer?.Value.ConstantValue is { HasValue: true } value ? ToLong(value.Value) : null;
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary>Whether the method body assigns the local or parameter anywhere (besides its declaration).</summary>
-        private static bool IsWritten(IOperation reference, ISymbol symbol, CancellationToken cancellationToken)
-        {
-            foreach (var operation in Root(reference).Descendants())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var target = operation switch
-                {
-                    IAssignmentOperation assignment => assignment.Target,
-                    IIncrementOrDecrementOperation increment => increment.Target,
-                    IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
-                    _ => null,
-                };
-                var written = target switch
-                {
-                    ILocalReferenceOperation l => l.Local,
-                    IParameterReferenceOperation p => (ISymbol)p.Parameter,
-                    _ => null,
-                };
-                if (written is not null && SymbolEqualityComparer.Default.Equals(written, symbol))
+                if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual } comparison
+                    && (IsLengthOf(comparison.LeftOperand, owner) || IsLengthOf(comparison.RightOperand, owner)))
                 {
                     return true;
                 }
             }
 
             return false;
+
+            static bool IsLengthOf(IOperation side, ISymbol owner)
+                => OperationTree.SkipConversions(side) is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } of }
+                   && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(of), owner);
         }
+
+        /// <summary>The local, parameter, field or property an expression reads (`stream`, `message.Body`), or null.</summary>
+        private static ISymbol? ReferencedSymbol(IOperation operation)
+            => OperationTree.SkipConversions(operation) switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                IFieldReferenceOperation field => field.Field,
+                IPropertyReferenceOperation property => property.Property,
+                _ => null,
+            };
 
         private static int SizeOf(ITypeSymbol type)
         {
@@ -397,7 +396,7 @@ namespace MemoryRetention.Analyzers.Rules
                 "An array of '" + array.ElementType.Name + "' is returned without clearArray: true; the pool keeps the objects it references alive until the array is rented again"));
         }
 
-        private static void AnalyzeRent(OperationAnalysisContext context, IInvocationOperation rent, HandlerRecognizer handlers)
+        private static void AnalyzeRent(OperationAnalysisContext context, IInvocationOperation rent, HandlerRecognizer handlers, LocalReferenceIndex index)
         {
             var code = handlers.Classify(rent, context.CancellationToken);
             if (!code.RunsPerUnitOfWork)
@@ -405,12 +404,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var current = (IOperation)rent;
-            while (current.Parent is IConversionOperation)
-            {
-                current = current.Parent;
-            }
-
+            var current = OperationTree.OuterConversion(rent);
             ILocalSymbol? local = current.Parent switch
             {
                 IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
@@ -418,7 +412,7 @@ namespace MemoryRetention.Analyzers.Rules
                 _ => null,
             };
 
-            if (local is not null && current.Parent is ISimpleAssignmentOperation reassignment && LosesPreviousRental(reassignment, local, rent, context.CancellationToken))
+            if (local is not null && current.Parent is ISimpleAssignmentOperation reassignment && LosesPreviousRental(reassignment, local, rent, index, context.CancellationToken))
             {
                 Report(context, rent, "'" + local.Name + "' still holds an array rented earlier, and this rental replaces it without returning it: the pool loses that array " + code.Describe(), fix: null);
                 return;
@@ -435,28 +429,17 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var root = rent as IOperation;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
             var returnedInFinally = false;
             IInvocationOperation? returnedOutsideFinally = null;
             var escapes = false;
-            foreach (var operation in root.Descendants())
+            foreach (var occurrence in index.Get(OperationTree.Root(rent), local, context.CancellationToken))
             {
-                context.CancellationToken.ThrowIfCancellationRequested();
-                if (operation is not ILocalReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                if (occurrence is not ILocalReferenceOperation reference)
                 {
                     continue;
                 }
 
-                var use = (IOperation)reference;
-                while (use.Parent is IConversionOperation)
-                {
-                    use = use.Parent;
-                }
+                var use = OperationTree.OuterConversion(reference);
 
                 if (use.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Return" } returnCall } && returnCall.TargetMethod.ContainingType?.Name == "ArrayPool")
                 {
@@ -487,34 +470,21 @@ namespace MemoryRetention.Analyzers.Rules
             Report(context, rent, "The array rented " + code.Describe() + " is never returned to the pool, which then allocates a new one for every rental", fix: null);
         }
 
-        private static void AnalyzeReturnOutsideFinally(OperationAnalysisContext context, IInvocationOperation returnCall, HandlerRecognizer handlers)
+        private static void AnalyzeReturnOutsideFinally(OperationAnalysisContext context, IInvocationOperation returnCall, HandlerRecognizer handlers, LocalReferenceIndex index)
         {
             if (IsInFinally(returnCall) || returnCall.Arguments.Length == 0)
             {
                 return;
             }
 
-            var argument = returnCall.Arguments[0].Value;
-            while (argument is IConversionOperation conversion)
-            {
-                argument = conversion.Operand;
-            }
-
-            if (argument is not ILocalReferenceOperation reference)
+            if (OperationTree.SkipConversions(returnCall.Arguments[0].Value) is not ILocalReferenceOperation reference)
             {
                 return;
             }
 
-            var root = (IOperation)returnCall;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
             // Rented in the same body, before this Return, with code in between that can throw.
-            var rented = root.Descendants().OfType<IVariableDeclaratorOperation>().FirstOrDefault(d =>
-                SymbolEqualityComparer.Default.Equals(d.Symbol, reference.Local)
-                && d.Initializer?.Value is IInvocationOperation { TargetMethod.Name: "Rent" }
+            var rented = index.Get(OperationTree.Root(returnCall), reference.Local, context.CancellationToken).OfType<IVariableDeclaratorOperation>().FirstOrDefault(d =>
+                d.Initializer?.Value is IInvocationOperation { TargetMethod.Name: "Rent" }
                 && d.Syntax.SpanStart < returnCall.Syntax.SpanStart);
             if (rented is null)
             {
@@ -545,12 +515,10 @@ namespace MemoryRetention.Analyzers.Rules
         /// the new size is computed from it (growing a buffer), and no Return of it — nor a copy of it into another
         /// variable that could be returned — comes before this statement in its block or the enclosing blocks.
         /// </summary>
-        private static bool LosesPreviousRental(ISimpleAssignmentOperation assignment, ILocalSymbol local, IInvocationOperation rent, CancellationToken cancellationToken)
+        private static bool LosesPreviousRental(ISimpleAssignmentOperation assignment, ILocalSymbol local, IInvocationOperation rent, LocalReferenceIndex index, CancellationToken cancellationToken)
         {
-            var root = Root(assignment);
-            var declaredFromRent = root.Descendants().OfType<IVariableDeclaratorOperation>().Any(d =>
-                SymbolEqualityComparer.Default.Equals(d.Symbol, local)
-                && Unwrap(d.Initializer?.Value) is IInvocationOperation { TargetMethod.Name: "Rent" });
+            var declaredFromRent = index.Get(OperationTree.Root(assignment), local, cancellationToken).OfType<IVariableDeclaratorOperation>().Any(d =>
+                OperationTree.SkipConversions(d.Initializer?.Value) is IInvocationOperation { TargetMethod.Name: "Rent" });
             var grows = rent.Arguments.Any(a => a.Value.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local)));
             if (!declaredFromRent && !grows)
             {
@@ -610,7 +578,7 @@ namespace MemoryRetention.Analyzers.Rules
                     continue;
                 }
 
-                var use = Unwrap((IOperation)reference, up: true);
+                var use = OperationTree.OuterConversion(reference);
                 switch (use.Parent)
                 {
                     case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Return" } }:
@@ -634,16 +602,12 @@ namespace MemoryRetention.Analyzers.Rules
         /// </summary>
         private static bool AnalyzeUseAfterReturn(OperationAnalysisContext context, IInvocationOperation returnCall, INamedTypeSymbol arrayPool, HandlerRecognizer handlers)
         {
-            if (returnCall.Arguments.Length == 0 || Unwrap(returnCall.Arguments[0].Value) is not ILocalReferenceOperation { Local: var local })
+            if (returnCall.Arguments.Length == 0 || OperationTree.SkipConversions(returnCall.Arguments[0].Value) is not ILocalReferenceOperation { Local: var local })
             {
                 return false;
             }
 
-            var statement = (IOperation)returnCall;
-            while (statement.Parent is IConversionOperation)
-            {
-                statement = statement.Parent;
-            }
+            var statement = OperationTree.OuterConversion(returnCall);
 
             if (statement.Parent is not IExpressionStatementOperation expressionStatement || expressionStatement.Parent is not IBlockOperation block)
             {
@@ -749,7 +713,7 @@ namespace MemoryRetention.Analyzers.Rules
                     continue;
                 }
 
-                var use = Unwrap((IOperation)reference, up: true);
+                var use = OperationTree.OuterConversion(reference);
                 switch (use.Parent)
                 {
                     case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, use):
@@ -767,26 +731,6 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             return (UseKind.None, null);
-        }
-
-        private static IOperation? Unwrap(IOperation? operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
-
-        private static IOperation Unwrap(IOperation operation, bool up)
-        {
-            while (up && operation.Parent is IConversionOperation)
-            {
-                operation = operation.Parent;
-            }
-
-            return operation;
         }
 
         private static void Report(OperationAnalysisContext context, IOperation at, string message, string? fix)

@@ -61,12 +61,7 @@ namespace MemoryRetention.Analyzers.Rules
             // What is stored: a buffer held by a local, or a message body read off a parameter (`ea.Body`, `body`).
             (string Name, bool Body)? StoredBuffer(IOperation value)
             {
-                while (value is IConversionOperation conversion)
-                {
-                    value = conversion.Operand;
-                }
-
-                return value switch
+                return OperationTree.SkipConversions(value) switch
                 {
                     ILocalReferenceOperation local when IsBuffer(local.Type) || IsBody(local.Type) => (local.Local.Name, IsBody(local.Type)),
                     IParameterReferenceOperation parameter when IsBody(parameter.Type) => (parameter.Parameter.Name, true),
@@ -95,11 +90,7 @@ namespace MemoryRetention.Analyzers.Rules
                     // same scopes that another lambda of the method captures.
                     var captured = Captured(lambda);
                     var retained = new HashSet<ILocalSymbol>(captured, SymbolEqualityComparer.Default);
-                    var root = (IOperation)lambda;
-                    while (root.Parent is not null)
-                    {
-                        root = root.Parent;
-                    }
+                    var root = OperationTree.Root(lambda);
 
                     foreach (var other in root.Descendants().OfType<IAnonymousFunctionOperation>())
                     {
@@ -146,26 +137,43 @@ namespace MemoryRetention.Analyzers.Rules
                         return;
                     }
 
-                    var code = handlers.Classify(assignment, c.CancellationToken);
-                    string? where = assignment.Target switch
+                    // The destination first (cheap), then where the code runs.
+                    IFieldReferenceOperation? slot = assignment.Target switch
                     {
-                        IFieldReferenceOperation { Field.IsStatic: true } field => "it is stored in the static field '" + field.Field.Name + "'"
-                            + (field.Field.GetAttributes().Any(a => a.AttributeClass?.Name == "ThreadStaticAttribute") ? ", which keeps it on the thread until overwritten" : string.Empty),
-                        IFieldReferenceOperation { Instance: IInstanceReferenceOperation } field when sources.IsLongLivedType(field.Field.ContainingType) => "it is stored in '" + field.Field.Name + "' of a long-lived handler",
-                        IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation slot } property
-                            when IsProcessSlot(slot, sources)
-                                 && (IsGeneric(property.Property.ContainingType, threadLocal) || (IsGeneric(property.Property.ContainingType, asyncLocal) && code.Kind == HandlerCodeKind.WorkerLoopBody))
-                                 && !ClearedLater(assignment, slot.Field, c.CancellationToken)
-                            => (IsGeneric(property.Property.ContainingType, threadLocal)
-                                ? "it is stored in the ThreadLocal '" + slot.Field.Name + "', which keeps it on the (pooled, long-lived) thread until overwritten"
-                                : "it is stored in the AsyncLocal '" + slot.Field.Name + "' of the worker loop, whose execution context lives as long as the worker")
-                               + " and nothing here clears it",
+                        IFieldReferenceOperation field when sources.IsLongLivedMember(field.Field, field.Instance) => field,
+                        IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation holder } property
+                            when sources.IsLongLivedMember(holder.Field, holder.Instance)
+                                 && (IsGeneric(property.Property.ContainingType, threadLocal) || IsGeneric(property.Property.ContainingType, asyncLocal)) => holder,
                         _ => null,
                     };
-
-                    if (where is null || !code.RunsPerUnitOfWork)
+                    if (slot is null)
                     {
                         return;
+                    }
+
+                    var code = handlers.Classify(assignment, c.CancellationToken);
+                    var isLocalSlot = assignment.Target is IPropertyReferenceOperation;
+                    if (!code.RunsPerUnitOfWork
+                        || (isLocalSlot && !IsGeneric(((IPropertyReferenceOperation)assignment.Target).Property.ContainingType, threadLocal) && code.Kind != HandlerCodeKind.WorkerLoopBody)
+                        || ReusedOrCleared(assignment, slot.Field, c.CancellationToken))
+                    {
+                        return;
+                    }
+
+                    string where;
+                    if (!isLocalSlot)
+                    {
+                        where = slot.Field.IsStatic
+                            ? "it is stored in the static field '" + slot.Field.Name + "'"
+                              + (slot.Field.GetAttributes().Any(a => a.AttributeClass?.Name == "ThreadStaticAttribute") ? ", which keeps it on the thread until overwritten" : string.Empty)
+                            : "it is stored in '" + slot.Field.Name + "' of a long-lived handler";
+                    }
+                    else
+                    {
+                        where = (IsGeneric(((IPropertyReferenceOperation)assignment.Target).Property.ContainingType, threadLocal)
+                                ? "it is stored in the ThreadLocal '" + slot.Field.Name + "', which keeps it on the (pooled, long-lived) thread until overwritten"
+                                : "it is stored in the AsyncLocal '" + slot.Field.Name + "' of the worker loop, whose execution context lives as long as the worker")
+                            + " and nothing here clears it";
                     }
 
                     if (stored.Body)
@@ -181,28 +189,32 @@ namespace MemoryRetention.Analyzers.Rules
         private static bool IsGeneric(INamedTypeSymbol? type, INamedTypeSymbol? definition)
             => type is not null && definition is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, definition);
 
-        /// <summary>A slot that outlives the invocation: a static field, or a field of a long-lived handler.</summary>
-        private static bool IsProcessSlot(IFieldReferenceOperation slot, LongLivedSources sources)
-            => slot.Field.IsStatic || (slot.Instance is IInstanceReferenceOperation && sources.IsLongLivedType(slot.Field.ContainingType));
-
-        /// <summary>Whether the same method sets the slot's Value again (to null or anything else) after this assignment.</summary>
-        private static bool ClearedLater(ISimpleAssignmentOperation assignment, IFieldSymbol slot, System.Threading.CancellationToken cancellationToken)
+        /// <summary>
+        /// Whether the method also reads the slot — a per-thread or per-handler reuse cache (`var sb = t_cached ?? new
+        /// StringBuilder(); … t_cached = sb;`), which keeps one buffer to use again, not one per message — or writes it
+        /// again after this assignment (cleared, typically in `finally`).
+        /// </summary>
+        private static bool ReusedOrCleared(ISimpleAssignmentOperation assignment, IFieldSymbol slot, System.Threading.CancellationToken cancellationToken)
         {
-            var root = (IOperation)assignment;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
-            foreach (var other in root.Descendants().OfType<ISimpleAssignmentOperation>())
+            foreach (var reference in OperationTree.Root(assignment).Descendants().OfType<IFieldReferenceOperation>())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!ReferenceEquals(other, assignment)
-                    && other.Syntax.SpanStart > assignment.Syntax.SpanStart
-                    && other.Target is IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation field }
-                    && SymbolEqualityComparer.Default.Equals(field.Field, slot))
+                if (!SymbolEqualityComparer.Default.Equals(reference.Field, slot))
                 {
-                    return true;
+                    continue;
+                }
+
+                // The slot itself (`t_cached`) or its Value (`Scratch.Value`): whichever the assignments target.
+                var access = reference.Parent is IPropertyReferenceOperation { Property.Name: "Value" } value && ReferenceEquals(value.Instance, reference) ? (IOperation)value : reference;
+                var written = access.Parent is ISimpleAssignmentOperation other && ReferenceEquals(other.Target, access);
+                if (!written && (access is IPropertyReferenceOperation) == (assignment.Target is IPropertyReferenceOperation))
+                {
+                    return true; // read: reused
+                }
+
+                if (written && !ReferenceEquals(access.Parent, assignment) && access.Syntax.SpanStart > assignment.Syntax.SpanStart)
+                {
+                    return true; // written again later: cleared or replaced
                 }
             }
 
@@ -253,10 +265,10 @@ namespace MemoryRetention.Analyzers.Rules
                     }
 
                     // Stored as a value of a long-lived collection (ConcurrentDictionary<_, Func<…>>, List<Action>…).
-                    if (StoredValueMethods.Contains(method.Name)
+                    if (CollectionMembers.Adds.Contains(method.Name)
                         && current.Parent is IArgumentOperation { Parameter.Name: "value" or "item" or "addValue" }
                         && invocation.Instance is IFieldReferenceOperation collection
-                        && IsLongLivedField(collection, sources)
+                        && sources.IsLongLivedMember(collection.Field, collection.Instance)
                         && !HasRemoval(collection.Field, context.CancellationToken))
                     {
                         return "is stored in the collection '" + collection.Field.Name + "', which lives for the process and never removes it";
@@ -265,22 +277,13 @@ namespace MemoryRetention.Analyzers.Rules
                     return null;
 
                 case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IFieldReferenceOperation indexed } } indexerSet
-                    when ReferenceEquals(indexerSet.Value, current) && IsLongLivedField(indexed, sources) && !HasRemoval(indexed.Field, context.CancellationToken):
+                    when ReferenceEquals(indexerSet.Value, current) && sources.IsLongLivedMember(indexed.Field, indexed.Instance) && !HasRemoval(indexed.Field, context.CancellationToken):
                     return "is stored in the collection '" + indexed.Field.Name + "', which lives for the process and never removes it";
 
                 default:
                     return null;
             }
         }
-
-        private static readonly ImmutableHashSet<string> StoredValueMethods = ImmutableHashSet.Create(
-            "Add", "TryAdd", "GetOrAdd", "AddOrUpdate", "Enqueue", "Push", "Insert", "AddLast", "AddFirst");
-
-        private static readonly ImmutableHashSet<string> RemovalMethods = ImmutableHashSet.Create(
-            "Remove", "TryRemove", "Clear", "TryDequeue", "Dequeue", "TryPop", "Pop", "TryTake", "RemoveAll", "RemoveAt", "RemoveFirst", "RemoveLast", "TrimExcess");
-
-        private static bool IsLongLivedField(IFieldReferenceOperation field, LongLivedSources sources)
-            => field.Field.IsStatic || (field.Instance is IInstanceReferenceOperation && sources.IsLongLivedType(field.Field.ContainingType));
 
         /// <summary>
         /// Whether the field's type removes from it anywhere (`_callbacks.TryRemove(id, out _)`, `.Clear()`, a reassignment):
@@ -296,7 +299,7 @@ namespace MemoryRetention.Analyzers.Rules
                     switch (node)
                     {
                         case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access
-                            when RemovalMethods.Contains(access.Name.Identifier.ValueText) && LastName(access.Expression) == field.Name:
+                            when CollectionMembers.Removals.Contains(access.Name.Identifier.ValueText) && LastName(access.Expression) == field.Name:
                             return true;
                         case Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
                             when LastName(assignment.Left) == field.Name && assignment.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.InitializerExpressionSyntax:

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using MemoryRetention.Analyzers.Flow;
 using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -49,12 +50,6 @@ namespace MemoryRetention.Analyzers.Rules
             "System.Collections.Immutable.ImmutableDictionary`2",
             "System.Collections.Immutable.ImmutableHashSet`1",
             "System.Text.StringBuilder");
-
-        private static readonly ImmutableHashSet<string> AddNames = ImmutableHashSet.Create(
-            "Add", "TryAdd", "GetOrAdd", "AddOrUpdate", "Enqueue", "Push", "Append", "AppendLine", "AppendFormat", "Insert", "AddRange", "AddFirst", "AddLast", "SetItem", "TryPush");
-
-        private static readonly ImmutableHashSet<string> RemoveNames = ImmutableHashSet.Create(
-            "Remove", "TryRemove", "Clear", "TryDequeue", "Dequeue", "TryPop", "Pop", "RemoveAll", "RemoveAt", "RemoveRange", "RemoveWhere", "RemoveFirst", "RemoveLast", "TrimExcess", "TryTake", "Take", "RemoveMany", "Except", "SymmetricExceptWith", "ExceptWith", "IntersectWith", "Length", "Capacity");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.MEM001_StaticCollectionGrows,
@@ -172,14 +167,14 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, current):
                     var name = invocation.TargetMethod.Name;
-                    if (RemoveNames.Contains(name))
+                    if (CollectionMembers.Removals.Contains(name))
                     {
                         lock (state)
                         {
                             state.Shrinks = true;
                         }
                     }
-                    else if (AddNames.Contains(name) && !inInitialization)
+                    else if (CollectionMembers.Adds.Contains(name) && !inInitialization)
                     {
                         // `_map = _map.Add(k, v)` on an immutable collection is an add too (handled by the assignment below).
                         if (!HasConstantKey(invocation))
@@ -232,7 +227,7 @@ namespace MemoryRetention.Analyzers.Rules
                         // Reassigned: `_items = new List<T>()` resets it; `_set = _set.Add(x)` grows an immutable one.
                         if (assignment.Value is IInvocationOperation { Instance: IFieldReferenceOperation source } grow
                             && SymbolEqualityComparer.Default.Equals(source.Field, state.Field)
-                            && AddNames.Contains(grow.TargetMethod.Name))
+                            && CollectionMembers.Adds.Contains(grow.TargetMethod.Name))
                         {
                             lock (state)
                             {
@@ -419,7 +414,7 @@ namespace MemoryRetention.Analyzers.Rules
             foreach (var add in loop.Body.Descendants().OfType<IInvocationOperation>())
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
-                if (add.Instance is not ILocalReferenceOperation target || !AddNames.Contains(add.TargetMethod.Name) || !IsCollection(target.Type, collections)
+                if (add.Instance is not ILocalReferenceOperation target || !CollectionMembers.Adds.Contains(add.TargetMethod.Name) || !IsCollection(target.Type, collections)
                     || HasConstantKey(add))
                 {
                     continue;
@@ -435,7 +430,7 @@ namespace MemoryRetention.Analyzers.Rules
 
                 var uses = root.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local)).ToList();
                 var shrinksOrEscapes = uses.Any(r =>
-                    (r.Parent is IInvocationOperation call && ReferenceEquals(call.Instance, r) && RemoveNames.Contains(call.TargetMethod.Name))
+                    (r.Parent is IInvocationOperation call && ReferenceEquals(call.Instance, r) && CollectionMembers.Removals.Contains(call.TargetMethod.Name))
                     || (r.Parent is IPropertyReferenceOperation { Property.Name: "Count" })
                     || (r.Parent is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Target, r))
                     || r.Parent is IArgumentOperation

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using MemoryRetention.Analyzers.Flow;
 using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -55,13 +56,7 @@ namespace MemoryRetention.Analyzers.Rules
             var limitedMembers = new System.Collections.Concurrent.ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
             bool SizeLimitedCache(IInvocationOperation call)
             {
-                var receiver = call.Arguments.Length > 0 ? call.Arguments[0].Value : null;
-                while (receiver is IConversionOperation conversion)
-                {
-                    receiver = conversion.Operand;
-                }
-
-                ISymbol? member = receiver switch
+                ISymbol? member = (call.Arguments.Length > 0 ? OperationTree.SkipConversions(call.Arguments[0].Value) : null) switch
                 {
                     IFieldReferenceOperation field => field.Field.OriginalDefinition,
                     IPropertyReferenceOperation property => property.Property.OriginalDefinition,
@@ -255,7 +250,15 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            // Only types with a MemoryCache field get the per-operation actions (most types have none).
             var type = (INamedTypeSymbol)context.Symbol;
+            // (typed MemoryCache or an interface it implements, such as IMemoryCache).
+            if (!type.GetMembers().Any(m => m is IFieldSymbol field
+                    && (SymbolEqualityComparer.Default.Equals(field.Type, memoryCache) || memoryCache.AllInterfaces.Contains(field.Type as INamedTypeSymbol, SymbolEqualityComparer.Default))))
+            {
+                return;
+            }
+
             var longLived = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
             var unlimited = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, IOperation>(SymbolEqualityComparer.Default);
             var perMessageWrites = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
@@ -269,7 +272,7 @@ namespace MemoryRetention.Analyzers.Rules
                         return;
                     }
 
-                    IFieldSymbol? field = creation.Parent switch
+                    IFieldSymbol? field = OperationTree.OuterConversion(creation).Parent switch
                     {
                         IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1 => initializer.InitializedFields[0],
                         ISimpleAssignmentOperation { Target: IFieldReferenceOperation target } => target.Field,

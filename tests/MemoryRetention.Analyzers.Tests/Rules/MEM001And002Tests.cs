@@ -351,97 +351,56 @@ public sealed class RateJob : IJob
             return test.RunAsync();
         }
 
+        // The fixed source is the source: no bounded form is offered (and the scoped one does not apply).
+        private const string NoBoundedFormSource = @"
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class NameJob : IJob
+{
+    private static readonly ConcurrentDictionary<string, int> Names = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, int> Seen = new ConcurrentDictionary<string, int>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM001:Names[context.FireInstanceId] = 1|};
+        {|MEM001:Seen[context.FireInstanceId] = 1|};
+        Report();
+        return default;
+    }
+
+    private static void Report()
+    {
+        foreach (var pair in Seen) Console.WriteLine(pair.Key);   // enumeration: MemoryCache cannot
+        Console.WriteLine(Names.Count);
+    }
+}
+
+#nullable enable
+public sealed class LabelJob : IJob
+{
+    // Reference values with nullable annotations on: MemoryCache's reads would return string? and add warnings.
+    private static readonly ConcurrentDictionary<string, string> Labels = new ConcurrentDictionary<string, string>();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM001:Labels[context.FireInstanceId] = ""x""|};
+        Show(context.FireInstanceId);
+        return default;
+    }
+
+    private static void Show(string id)
+    {
+        if (Labels.TryGetValue(id, out var label)) Console.WriteLine(label.Length);
+    }
+}";
+
         [Fact]
         public Task Fix_BoundedForm_NotOffered_WithAComparerOrUnsupportedUse()
-            => VerifyCollections.FixAsync(@"
-using System;
-using System.Collections.Concurrent;
-using System.Threading;
-using System.Threading.Tasks;
-using Quartz;
-
-public sealed class NameJob : IJob
-{
-    private static readonly ConcurrentDictionary<string, int> Names = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-    private static readonly ConcurrentDictionary<string, int> Seen = new ConcurrentDictionary<string, int>();
-
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        {|MEM001:Names[context.FireInstanceId] = 1|};
-        {|MEM001:Seen[context.FireInstanceId] = 1|};
-        Report();
-        return default;
-    }
-
-    private static void Report()
-    {
-        foreach (var pair in Seen) Console.WriteLine(pair.Key);   // enumeration: MemoryCache cannot
-        Console.WriteLine(Names.Count);
-    }
-}
-
-#nullable enable
-public sealed class LabelJob : IJob
-{
-    // Reference values with nullable annotations on: MemoryCache's reads would return string? and add warnings.
-    private static readonly ConcurrentDictionary<string, string> Labels = new ConcurrentDictionary<string, string>();
-
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        {|MEM001:Labels[context.FireInstanceId] = ""x""|};
-        Show(context.FireInstanceId);
-        return default;
-    }
-
-    private static void Show(string id)
-    {
-        if (Labels.TryGetValue(id, out var label)) Console.WriteLine(label.Length);
-    }
-}", @"
-using System;
-using System.Collections.Concurrent;
-using System.Threading;
-using System.Threading.Tasks;
-using Quartz;
-
-public sealed class NameJob : IJob
-{
-    private static readonly ConcurrentDictionary<string, int> Names = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-    private static readonly ConcurrentDictionary<string, int> Seen = new ConcurrentDictionary<string, int>();
-
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        {|MEM001:Names[context.FireInstanceId] = 1|};
-        {|MEM001:Seen[context.FireInstanceId] = 1|};
-        Report();
-        return default;
-    }
-
-    private static void Report()
-    {
-        foreach (var pair in Seen) Console.WriteLine(pair.Key);   // enumeration: MemoryCache cannot
-        Console.WriteLine(Names.Count);
-    }
-}
-
-#nullable enable
-public sealed class LabelJob : IJob
-{
-    // Reference values with nullable annotations on: MemoryCache's reads would return string? and add warnings.
-    private static readonly ConcurrentDictionary<string, string> Labels = new ConcurrentDictionary<string, string>();
-
-    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        {|MEM001:Labels[context.FireInstanceId] = ""x""|};
-        Show(context.FireInstanceId);
-        return default;
-    }
-
-    private static void Show(string id)
-    {
-        if (Labels.TryGetValue(id, out var label)) Console.WriteLine(label.Length);
-    }
-}", Packages.Of(Packages.Quartz, Packages.Caching, Packages.Hosting));
+            => VerifyCollections.FixAsync(NoBoundedFormSource, NoBoundedFormSource, Packages.Of(Packages.Quartz, Packages.Caching, Packages.Hosting));
 
         [Fact]
         public Task IncompleteCode_DoesNotCrash()

@@ -248,6 +248,28 @@ public sealed class Handler : IHandleMessages<Msg>
         }
 
         [Fact]
+        public Task MEM010_AStreamLengthTheHandlerBounds_IsNotFlagged()
+            => VerifyMEM010.DiagnosticsAsync(@"
+using System;
+using System.IO;
+using System.Threading.Tasks;
+using Rebus.Handlers;
+
+public sealed class Msg { public Stream Body { get; set; } = Stream.Null; }
+
+public sealed class Handler : IHandleMessages<Msg>
+{
+    private const int MaxBody = 64 * 1024;
+
+    public async Task Handle(Msg message)
+    {
+        if (message.Body.Length > MaxBody) throw new InvalidOperationException(""too large"");   // the author bounds it
+        var body = new byte[message.Body.Length];
+        await message.Body.ReadAsync(body, 0, body.Length);
+    }
+}", Packages.Rebus);
+
+        [Fact]
         public Task MEM010_Fix_ForASizeParameter_RepeatsTheParameter()
             => VerifyMEM010.FixAsync(@"
 using System.IO;
@@ -722,6 +744,42 @@ public sealed class Consumer : IConsumer<Msg>
         Pending[Guid.NewGuid()] = () => Console.WriteLine(payload.Length);      // completed and removed elsewhere
         var local = new ConcurrentDictionary<int, Action>();
         local[1] = () => Console.WriteLine(payload.Length);                     // dies with the message
+    }
+}", Packages.MassTransit);
+
+        [Fact]
+        public Task MEM011_PerThreadReuseCaches_AreNotFlagged()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { public string Text { get; set; } }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    [ThreadStatic] private static StringBuilder t_cached;                            // one builder per thread, reused
+    private static readonly ThreadLocal<byte[]> Scratch = new ThreadLocal<byte[]>();
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var builder = t_cached ?? new StringBuilder();
+        t_cached = null;
+        builder.Clear().Append(context.Message.Text);
+        Console.WriteLine(builder.ToString());
+        t_cached = builder;                                                             // given back for the next message
+
+        var scratch = Scratch.Value;
+        if (scratch == null)
+        {
+            scratch = new byte[4096];
+            Scratch.Value = scratch;                                                    // created once per thread, then reused
+        }
+
+        scratch[0] = 1;
+        return Task.CompletedTask;
     }
 }", Packages.MassTransit);
 

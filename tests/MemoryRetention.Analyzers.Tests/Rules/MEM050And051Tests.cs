@@ -237,6 +237,7 @@ public sealed class Prices : BackgroundService
 {
     private readonly MemoryCache _limited = new MemoryCache(new MemoryCacheOptions { SizeLimit = 1000 });
     private readonly MemoryCache _unlimited = {|MEM051:new MemoryCache(new MemoryCacheOptions())|};
+    private static readonly IMemoryCache Shared = {|MEM051:new MemoryCache(new MemoryCacheOptions())|};   // typed by its interface
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -246,6 +247,7 @@ public sealed class Prices : BackgroundService
             {|MEM051:_limited.Set(sku, 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) })|};
             _limited.Set(sku + ""sized"", 1, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1), Size = 1 });
             _unlimited.Set(sku, 1, TimeSpan.FromMinutes(1));
+            Shared.Set(sku, 1, TimeSpan.FromMinutes(1));
             await Task.Delay(1000, stoppingToken);
         }
     }
