@@ -175,9 +175,10 @@ namespace MemoryRetention.Analyzers.Rules
         {
             where = string.Empty;
             if (operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart) is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor
-                && handlers.GetHandlerType(constructor.ContainingType) is { Lifetime: HandlerLifetime.PerInvocation } handler)
+                && LifetimeService.For(handlers).Of(constructor.ContainingType) is { Kind: InstanceLifetime.PerUnitOfWork, Owner: { } owner } lifetime)
             {
-                where = "in the constructor of the per-invocation " + HandlerCatalog.Label(handler.Framework) + " '" + constructor.ContainingType.Name + "'";
+                // A per-invocation handler, or a type the compilation registers as scoped or transient: built per unit of work.
+                where = "in the constructor of the " + (lifetime.Framework is null ? owner : "per-invocation " + owner);
                 return true;
             }
 
