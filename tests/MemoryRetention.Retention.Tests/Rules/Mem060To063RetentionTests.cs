@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Xml.Serialization;
 using MemoryRetention.Retention.Tests.Harness;
 using Xunit;
@@ -10,7 +12,8 @@ namespace MemoryRetention.Retention.Tests.Rules
 {
     /// <summary>
     /// Runtime registries: what the runtime itself keeps after a per-message call. MEM060 counts loaded assemblies
-    /// (AppDomain.GetAssemblies), as dotnet-counters' assembly-count would.
+    /// (AppDomain.GetAssemblies), as dotnet-counters' assembly-count would; MEM062 counts messages kept alive by GC
+    /// handles and the working set that unfreed native blocks add (the GC heap does not see them).
     /// </summary>
     public class Mem060To063RetentionTests
     {
@@ -69,6 +72,151 @@ namespace MemoryRetention.Retention.Tests.Rules
             var serializer = OrderSerializer;
             serializer.Serialize(writer, order);
             return writer.ToString();
+        }
+
+        // ---------------------------------------------------------------- MEM062
+
+        private const int Messages = 2_000;
+        private const int NativeBlocks = 1_000;
+        private const int BlockBytes = 64 * 1024;
+
+        // What the flagged forms leaked, freed after each measurement so that later tests start clean.
+        private static readonly List<GCHandle> LeakedHandles = new List<GCHandle>();
+        private static readonly List<IntPtr> LeakedBlocks = new List<IntPtr>();
+
+        [Fact]
+        public void MEM062_Flagged_HandleNeverFreed_KeepsEveryMessage()
+        {
+            try
+            {
+                var result = RetentionHarness.Measure(Messages, tracker => PinAndForget(tracker));
+                RetentionAssert.KeepsObjectsAlive(result);
+            }
+            finally
+            {
+                LeakedHandles.ForEach(h => h.Free());
+                LeakedHandles.Clear();
+            }
+        }
+
+        [Fact]
+        public void MEM062_Fixed_HandleFreedInFinally_KeepsNothing()
+        {
+            var result = RetentionHarness.Measure(Messages, tracker => PinAndFree(tracker));
+            RetentionAssert.ReleasesObjects(result);
+        }
+
+        [Fact]
+        public void MEM062_Flagged_NativeBlockFreedOutsideFinally_GrowsTheWorkingSet()
+        {
+            try
+            {
+                var growth = WorkingSetGrowth(i => CopyFreeOutsideFinally(i));
+                var leakedBytes = (long)NativeBlocks / 2 * BlockBytes;
+                Assert.True(growth > leakedBytes / 2, $"Expected the working set to grow by about {leakedBytes:N0} bytes (every second message throws before the free); it grew by {growth:N0}.");
+            }
+            finally
+            {
+                LeakedBlocks.ForEach(Marshal.FreeHGlobal);
+                LeakedBlocks.Clear();
+            }
+        }
+
+        [Fact]
+        public void MEM062_Fixed_NativeBlockFreedInFinally_KeepsTheWorkingSetFlat()
+        {
+            var growth = WorkingSetGrowth(i => CopyFreeInFinally(i));
+            var wouldLeak = (long)NativeBlocks / 2 * BlockBytes;
+            Assert.True(growth < wouldLeak / 4, $"Expected a flat working set with the free in finally; it grew by {growth:N0} bytes.");
+        }
+
+        private static long WorkingSetGrowth(Action<int> message)
+        {
+            RetentionHarness.ForceFullCollection();
+            var before = Environment.WorkingSet;
+            for (var i = 0; i < NativeBlocks; i++)
+            {
+                try
+                {
+                    message(i);
+                }
+                catch (InvalidDataException)
+                {
+                    // a malformed message: the handler fails, the worker goes on
+                }
+            }
+
+            RetentionHarness.ForceFullCollection();
+            return Environment.WorkingSet - before;
+        }
+
+        // The flagged form (MEM062, never freed): a Normal handle roots the message.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void PinAndForget(Tracker tracker)
+        {
+            var message = tracker.Track(new byte[256]);
+            var handle = GCHandle.Alloc(message);
+            LeakedHandles.Add(handle); // bookkeeping for the test's cleanup only
+        }
+
+        // The form the code fix produces.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void PinAndFree(Tracker tracker)
+        {
+            var message = tracker.Track(new byte[256]);
+            var handle = GCHandle.Alloc(message, GCHandleType.Pinned);
+            try
+            {
+                Marshal.WriteByte(handle.AddrOfPinnedObject(), 1);
+            }
+            finally
+            {
+                handle.Free();
+            }
+        }
+
+        // The flagged form (MEM062, freed outside finally): every malformed message throws before the free.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void CopyFreeOutsideFinally(int message)
+        {
+            var buffer = Marshal.AllocHGlobal(BlockBytes);
+            LeakedBlocks.Add(buffer); // bookkeeping for the test's cleanup only
+            Fill(buffer, message);
+            Marshal.FreeHGlobal(buffer);
+            LeakedBlocks.Remove(buffer);
+        }
+
+        // The form the code fix produces.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void CopyFreeInFinally(int message)
+        {
+            var buffer = Marshal.AllocHGlobal(BlockBytes);
+            try
+            {
+                Fill(buffer, message);
+            }
+            finally
+            {
+                Marshal.FreeHGlobal(buffer);
+            }
+        }
+
+        private static readonly byte[] Payload = CreatePayload();
+
+        private static byte[] CreatePayload()
+        {
+            var payload = new byte[BlockBytes];
+            Array.Fill(payload, (byte)1);
+            return payload;
+        }
+
+        private static void Fill(IntPtr buffer, int message)
+        {
+            Marshal.Copy(Payload, 0, buffer, BlockBytes); // touch every page, so it counts in the working set
+            if (message % 2 == 1)
+            {
+                throw new InvalidDataException("malformed message");
+            }
         }
     }
 
