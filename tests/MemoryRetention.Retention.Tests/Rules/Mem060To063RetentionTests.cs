@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using System.Xml.Serialization;
 using MemoryRetention.Retention.Tests.Harness;
 using Xunit;
@@ -72,6 +73,77 @@ namespace MemoryRetention.Retention.Tests.Rules
             var serializer = OrderSerializer;
             serializer.Serialize(writer, order);
             return writer.ToString();
+        }
+
+        // ---------------------------------------------------------------- MEM061
+
+        private const int Loads = 100;
+
+        // A small real assembly to load as bytes: the one that holds RetentionHarness (this test assembly).
+        private static readonly byte[] PluginImage = File.ReadAllBytes(typeof(RetentionHarness).Assembly.Location);
+
+        [Fact]
+        public void MEM061_Flagged_AssemblyLoadOfBytesPerMessage_LoadsAnAssemblyPerMessage()
+        {
+            RetentionHarness.ForceFullCollection();
+            var before = AppDomain.CurrentDomain.GetAssemblies().Length;
+            for (var i = 0; i < Loads; i++)
+            {
+                LoadPluginIntoDefault();
+            }
+
+            RetentionHarness.ForceFullCollection();
+            var growth = AppDomain.CurrentDomain.GetAssemblies().Length - before;
+            if (growth < Loads * 0.9)
+            {
+                throw new XunitException($"Expected one more loaded assembly per Assembly.Load(byte[]); {Loads} loads added {growth}.");
+            }
+        }
+
+        [Fact]
+        public void MEM061_Fixed_CollectibleContextUnloaded_LoadsNothingThatStays()
+        {
+            RetentionHarness.ForceFullCollection();
+            var before = AppDomain.CurrentDomain.GetAssemblies().Length;
+            var contexts = new WeakReference[Loads];
+            for (var i = 0; i < Loads; i++)
+            {
+                contexts[i] = LoadPluginIntoCollectibleContext();
+            }
+
+            for (var attempt = 0; attempt < 10 && Array.Exists(contexts, c => c.IsAlive); attempt++)
+            {
+                RetentionHarness.ForceFullCollection();
+            }
+
+            var growth = AppDomain.CurrentDomain.GetAssemblies().Length - before;
+            Assert.True(growth <= 2, $"Expected the unloaded contexts' assemblies to be gone; {Loads} loads left {growth}.");
+        }
+
+        // The flagged form (MEM061).
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int LoadPluginIntoDefault()
+        {
+            var plugin = System.Reflection.Assembly.Load(PluginImage);
+            return plugin.GetName().Name!.Length;
+        }
+
+        // The hand-written fix the page describes: a collectible context, unloaded after use.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static WeakReference LoadPluginIntoCollectibleContext()
+        {
+            var context = new AssemblyLoadContext("plugin", isCollectible: true);
+            try
+            {
+                var plugin = context.LoadFromStream(new MemoryStream(PluginImage));
+                GC.KeepAlive(plugin.GetName().Name);
+            }
+            finally
+            {
+                context.Unload();
+            }
+
+            return new WeakReference(context);
         }
 
         // ---------------------------------------------------------------- MEM062
@@ -217,6 +289,39 @@ namespace MemoryRetention.Retention.Tests.Rules
             {
                 throw new InvalidDataException("malformed message");
             }
+        }
+
+        // ---------------------------------------------------------------- MEM063
+
+        [Fact]
+        public void MEM063_Flagged_InternOfMessageData_KeepsEveryDistinctValue()
+        {
+            var result = RetentionHarness.Measure(Messages, tracker => InternMessageField(tracker));
+            RetentionAssert.KeepsObjectsAlive(result);
+        }
+
+        [Fact]
+        public void MEM063_Fixed_CallRemoved_KeepsNothing()
+        {
+            var result = RetentionHarness.Measure(Messages, tracker => UseMessageField(tracker));
+            RetentionAssert.ReleasesObjects(result);
+        }
+
+        // The flagged form (MEM063): a distinct value per message, interned. Each run of the test uses fresh values
+        // (a new Guid), so a value interned by an earlier run cannot be the one tracked here.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int InternMessageField(Tracker tracker)
+        {
+            var symbol = tracker.Track(Guid.NewGuid().ToString("N"));
+            return string.Intern(symbol).Length;
+        }
+
+        // The form the code fix produces: the call removed.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int UseMessageField(Tracker tracker)
+        {
+            var symbol = tracker.Track(Guid.NewGuid().ToString("N"));
+            return symbol.Length;
         }
     }
 
