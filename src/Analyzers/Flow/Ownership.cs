@@ -202,6 +202,11 @@ namespace MemoryRetention.Analyzers.Flow
                         return true;
                     }
 
+                    if (types.OnlyReadsArguments(method.ReducedFrom ?? method))
+                    {
+                        return false;
+                    }
+
                     if (OwningMethodNames.Contains(method.Name))
                     {
                         return true;
