@@ -41,6 +41,7 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
             "Microsoft.Extensions.Configuration.Abstractions", "Microsoft.Extensions.FileProviders.Abstractions", "Microsoft.Extensions.Primitives",
         };
         public static readonly string[] Diagnostics = { "Microsoft.Extensions.Diagnostics" };
+        public static readonly string[] Npgsql = { "Npgsql" };
 
         /// <summary>Combines sets: <c>Packages.Of(Packages.Hosting, Packages.Quartz)</c>.</summary>
         public static string[] Of(params string[][] sets)
