@@ -226,6 +226,14 @@ namespace MemoryRetention.Analyzers.Rules
                 || (o is ICompoundAssignmentOperation { Target: ILocalReferenceOperation compound } && SymbolEqualityComparer.Default.Equals(compound.Local, counter)));
 
         /// <summary>
+        /// The compilation registers the type as a singleton. TODO(lifetimes): once main's LifetimeService builds here,
+        /// ask <c>LifetimeService.RegisteredLifetime(service) == Singleton</c>, which also answers for the service type of
+        /// <c>AddSingleton&lt;IClock, Clock&gt;()</c>.
+        /// </summary>
+        private static bool IsSingletonService(ITypeSymbol? service, HandlerRecognizer handlers)
+            => service is INamedTypeSymbol named && handlers.IsRegisteredSingleton(named);
+
+        /// <summary>
         /// Every use of the scope in the loop resolves a registered singleton (<c>scope.ServiceProvider.GetRequiredService&lt;Clock&gt;()</c>),
         /// or is a service resolved before the loop that is a registered singleton.
         /// </summary>
@@ -236,7 +244,7 @@ namespace MemoryRetention.Analyzers.Rules
                 if (!SymbolEqualityComparer.Default.Equals(use.Local, scope))
                 {
                     // A service resolved from the scope before the loop: fine when it is a singleton.
-                    if (use.Local.Type is INamedTypeSymbol service && handlers.IsRegisteredSingleton(service))
+                    if (IsSingletonService(use.Local.Type, handlers))
                     {
                         continue;
                     }
@@ -249,8 +257,7 @@ namespace MemoryRetention.Analyzers.Rules
                     && OperationTree.OuterConversion(provider).Parent is IArgumentOperation { Parent: IInvocationOperation resolve }
                     && (resolve.TargetMethod.Name == "GetRequiredService" || resolve.TargetMethod.Name == "GetService")
                     && resolve.TargetMethod.TypeArguments.Length == 1
-                    && resolve.TargetMethod.TypeArguments[0] is INamedTypeSymbol resolved
-                    && handlers.IsRegisteredSingleton(resolved))
+                    && IsSingletonService(resolve.TargetMethod.TypeArguments[0], handlers))
                 {
                     continue;
                 }

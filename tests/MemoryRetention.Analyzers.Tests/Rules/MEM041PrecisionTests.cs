@@ -19,11 +19,15 @@ public sealed class AppDbContext : Microsoft.EntityFrameworkCore.DbContext
     public AppDbContext(Microsoft.EntityFrameworkCore.DbContextOptions<AppDbContext> options) : base(options) { }
     public Microsoft.EntityFrameworkCore.DbSet<Order> Orders => Set<Order>();
 }
-public sealed class Clock { public System.DateTime Now => System.DateTime.UtcNow; }
+public interface IClock { System.DateTime Now { get; } }
+public sealed class Clock : IClock { public System.DateTime Now => System.DateTime.UtcNow; }
 public static class Setup
 {
     public static void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
-        => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Clock>(services);
+    {
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Clock>(services);
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<IClock>(services, new Clock());
+    }
 }
 ";
 
@@ -91,6 +95,7 @@ public sealed class Worker : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = clock.Now;
+            var instance = scope.ServiceProvider.GetRequiredService<IClock>().Now;
             var again = scope.ServiceProvider.GetRequiredService<Clock>().Now;
             await Task.Delay(1000, stoppingToken);
         }
