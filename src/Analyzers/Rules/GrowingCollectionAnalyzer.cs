@@ -162,7 +162,9 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             // Initializers and constructors fill a collection once: neither growth nor shrinking.
-            var inInitialization = method is IMethodSymbol { MethodKind: MethodKind.StaticConstructor or MethodKind.Constructor } || method is IFieldSymbol;
+            // A handler lambda registered in a constructor (an Akka ReceiveActor's `Receive<T>(m => …)`) runs per message, though.
+            var inInitialization = (method is IMethodSymbol { MethodKind: MethodKind.StaticConstructor or MethodKind.Constructor } || method is IFieldSymbol)
+                && !(Ownership.ContainingFunction(reference) is IAnonymousFunctionOperation && handlers.Classify(reference, context.CancellationToken).RunsPerUnitOfWork);
 
             switch (current.Parent)
             {

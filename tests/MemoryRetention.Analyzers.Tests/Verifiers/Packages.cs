@@ -27,6 +27,7 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
         public static readonly string[] Orleans = { "Microsoft.Orleans.Core.Abstractions", "Microsoft.Orleans.Reminders", "Microsoft.Orleans.Streaming", "Microsoft.Orleans.Serialization.Abstractions" };
         public static readonly string[] Caching = { "Microsoft.Extensions.Caching.Abstractions", "Microsoft.Extensions.Caching.Memory" };
         public static readonly string[] RecyclableMemoryStream = { "Microsoft.IO.RecyclableMemoryStream" };
+        public static readonly string[] ObjectPool = { "Microsoft.Extensions.ObjectPool" };
         public static readonly string[] EntityFramework = { "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Abstractions" };
         public static readonly string[] Dataflow = { "System.Threading.Tasks.Dataflow" };
         public static readonly string[] DependencyInjection = { "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.DependencyInjection.Abstractions" };
