@@ -264,7 +264,7 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
-            if (_akkaExtension is not null && HandlerRecognizer.ImplementsOrEquals(type, _akkaExtension))
+            if (_akkaExtension is not null && TypeRelations.ImplementsOrEquals(type, _akkaExtension))
             {
                 return new TypeLifetime(InstanceLifetime.Process, "Akka extension '" + type.Name + "' (one per actor system)", HandlerFramework.Akka);
             }
@@ -278,8 +278,8 @@ namespace MemoryRetention.Analyzers.Handlers
         }
 
         private bool IsGrain(INamedTypeSymbol type)
-            => (_orleansGrain is not null && HandlerRecognizer.InheritsFrom(type, _orleansGrain))
-               || (_orleansGrainBase is not null && HandlerRecognizer.ImplementsOrEquals(type, _orleansGrainBase));
+            => (_orleansGrain is not null && TypeRelations.InheritsFrom(type, _orleansGrain))
+               || (_orleansGrainBase is not null && TypeRelations.ImplementsOrEquals(type, _orleansGrainBase));
 
         private static bool HasStatelessWorker(INamedTypeSymbol type)
         {
