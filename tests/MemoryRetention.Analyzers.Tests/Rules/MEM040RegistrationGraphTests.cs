@@ -303,5 +303,73 @@ public static class Setup
         services.AddSingleton<ContextRegistry>();
     }
 }" + Model, Packages.Of(Packages.EntityFramework, Packages.Hosting, Packages.MassTransit));
+
+        [Fact]
+        public Task MEM040_Fix_MediatorHeldByAWorker_ResolvedFromAScopePerIteration()
+            => VerifyMEM040.FixAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Hosting;
+
+public sealed class Ping : IRequest<int> { }
+
+public sealed class Dispatcher : BackgroundService
+{
+    private readonly IMediator _mediator;
+    public Dispatcher(IMediator mediator) { {|MEM040:_mediator = mediator|}; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await _mediator.Send(new Ping(), stoppingToken);
+        }
+    }
+}", @"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+public sealed class Ping : IRequest<int> { }
+
+public sealed class Dispatcher : BackgroundService
+{
+    private readonly IServiceScopeFactory _scopeFactory;
+    public Dispatcher(IServiceScopeFactory scopeFactory) { _scopeFactory = scopeFactory; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await using var scope = _scopeFactory.CreateAsyncScope();
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            await mediator.Send(new Ping(), stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.Hosting, Packages.MediatR));
+
+        [Fact]
+        public Task MEM040_RegistrationGraph_IncompleteCode_DoesNotCrash()
+            => VerifyMEM040.NoCrashAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+public interface IOrderService { }
+public sealed class OrderService : IOrderService { public OrderService(AppDbContext db, ) { } }
+public sealed class Report { public Report(IOrderService orders, Missing m) { } }
+public static class Active { public static System.Collections.Generic.List<object> All = new(); }
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddTransient<IOrderService, OrderService>();
+        services.AddSingleton<Report>();
+        services.AddSingleton<IOrderService>(sp => new OrderService(sp.GetRequiredService<
+        services.AddSingleton<
+        services.AddTransient(typeof(), typeof(OrderService));
+        Active.All.Add(
+    }
+}" + Model, Ef);
     }
 }
