@@ -274,7 +274,8 @@ namespace MemoryRetention.Analyzers.Rules
         /// </summary>
         private static void AnalyzeStoreIntoLongLived(OperationAnalysisContext context, IInvocationOperation invocation, Captives captive)
         {
-            if (invocation.Arguments.Length == 0 || context.ContainingSymbol?.ContainingType is not INamedTypeSymbol codeType)
+            // Cheap shape checks first: an instance call with arguments (every invocation of the compilation comes here).
+            if (invocation.Arguments.Length == 0 || invocation.Instance is null || context.ContainingSymbol?.ContainingType is not INamedTypeSymbol codeType)
             {
                 return;
             }
@@ -282,11 +283,12 @@ namespace MemoryRetention.Analyzers.Rules
             // What is stored: `this` of a per-unit-of-work type, or a scoped service.
             string? what = null;
             IArgumentOperation? stored = null;
-            var codeLifetime = captive.Lifetimes.Of(codeType);
+            TypeLifetime? lifetimeOfCode = null;
+            TypeLifetime CodeLifetime() => lifetimeOfCode ??= captive.Lifetimes.Of(codeType);
             foreach (var argument in invocation.Arguments)
             {
                 var value = Unwrap(argument.Value);
-                if (value is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } && codeLifetime.Kind == InstanceLifetime.PerUnitOfWork)
+                if (value is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } && CodeLifetime().Kind == InstanceLifetime.PerUnitOfWork)
                 {
                     what = "itself";
                 }
@@ -315,6 +317,7 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             string who;
+            var codeLifetime = CodeLifetime();
             if (codeLifetime.Kind == InstanceLifetime.PerUnitOfWork && codeLifetime.Owner is { } owner)
             {
                 who = codeLifetime.Framework is null ? owner : "per-invocation " + owner;
