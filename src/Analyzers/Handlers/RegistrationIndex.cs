@@ -389,6 +389,11 @@ namespace MemoryRetention.Analyzers.Handlers
             {
                 if (argument.Expression is TypeOfExpressionSyntax typeOf)
                 {
+                    if (allTypeArguments && lastTypeOf is not null && model.GetTypeInfo(lastTypeOf.Type).Type is INamedTypeSymbol serviceType)
+                    {
+                        singletons.Add(serviceType.OriginalDefinition); // AddScoped(typeof(IService<>), typeof(Impl<>)): the service is scoped too
+                    }
+
                     lastTypeOf = typeOf;
                 }
             }

@@ -150,7 +150,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.Invocation);
 
-            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived, boundable));
+            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived, boundable, longLived ? SingletonCallers.For(handlers) : null));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -328,7 +328,8 @@ namespace MemoryRetention.Analyzers.Rules
             ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls,
             ConcurrentDictionary<ISymbol, bool> handlerMethods,
             bool longLived,
-            ImmutableHashSet<INamedTypeSymbol> boundable)
+            ImmutableHashSet<INamedTypeSymbol> boundable,
+            SingletonCallers? outsideCallers)
         {
             // Methods of this type reachable from handler code within CallDepth calls.
             var reachable = new HashSet<ISymbol>(handlerMethods.Keys, SymbolEqualityComparer.Default);
@@ -367,6 +368,13 @@ namespace MemoryRetention.Analyzers.Rules
                         where = "in '" + method.Name + "', which task-handler code calls";
                     }
 
+                    else if (outsideCallers is not null && method is IMethodSymbol inType
+                        && DescribeOutsideCaller(inType, calls, outsideCallers, context.CancellationToken) is { } outside)
+                    {
+                        // A method of a type that lives for the process (a registered singleton) that per-unit-of-work code elsewhere calls.
+                        where = outside;
+                    }
+
                     if (where is null)
                     {
                         continue;
@@ -392,6 +400,40 @@ namespace MemoryRetention.Analyzers.Rules
                     break; // one finding per field
                 }
             }
+        }
+
+        /// <summary>
+        /// The add sits in <paramref name="method"/> (or a private helper that a non-private method of the type calls, up
+        /// to <see cref="CallDepth"/> levels): a call site outside the type that runs per unit of work.
+        /// </summary>
+        private static string? DescribeOutsideCaller(IMethodSymbol method, ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls, SingletonCallers outsideCallers, CancellationToken cancellationToken)
+        {
+            var frontier = new List<IMethodSymbol> { method };
+            var seen = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { method.OriginalDefinition };
+            for (var depth = 0; depth < CallDepth && frontier.Count > 0; depth++)
+            {
+                var next = new List<IMethodSymbol>();
+                foreach (var candidate in frontier)
+                {
+                    if (candidate.MethodKind == MethodKind.Ordinary && candidate.DeclaredAccessibility != Accessibility.Private && !candidate.IsStatic
+                        && outsideCallers.FindPerUnitOfWorkCaller(candidate, cancellationToken) is { } caller)
+                    {
+                        return "in '" + candidate.ContainingType?.Name + "." + candidate.Name + "', called " + caller;
+                    }
+
+                    foreach (var (from, to) in calls)
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(to, candidate.OriginalDefinition) && from is IMethodSymbol callerInType && seen.Add(callerInType.OriginalDefinition))
+                        {
+                            next.Add(callerInType);
+                        }
+                    }
+                }
+
+                frontier = next;
+            }
+
+            return null;
         }
 
         /// <summary>MEM002 for locals: a collection declared before a worker loop, added to in every iteration, never shrunk.</summary>
