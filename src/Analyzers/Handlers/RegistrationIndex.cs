@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -19,12 +20,15 @@ namespace MemoryRetention.Analyzers.Handlers
         {
             "AddSingleton", "TryAddSingleton", "Enqueue", "Schedule", "AddOrUpdate", "ContinueJobWith", "FromExpression", "AddMediator",
             "AddScoped", "TryAddScoped", "AddDbContext", "AddDbContextPool",
+            "AddTransient", "TryAddTransient", "AddKeyedScoped", "TryAddKeyedScoped", "AddKeyedTransient", "TryAddKeyedTransient",
         };
 
-        private RegistrationIndex(ImmutableHashSet<ISymbol> singletons, ImmutableHashSet<ISymbol> scoped, ImmutableHashSet<ISymbol> hangfireJobs, HandlerLifetime? mediatorLifetime)
+        private RegistrationIndex(ImmutableHashSet<ISymbol> singletons, ImmutableHashSet<ISymbol> scoped, ImmutableHashSet<ISymbol> transient, ImmutableDictionary<ISymbol, ImmutableHashSet<ISymbol>> implementations, ImmutableHashSet<ISymbol> hangfireJobs, HandlerLifetime? mediatorLifetime)
         {
             Singletons = singletons;
             Scoped = scoped;
+            Transient = transient;
+            Implementations = implementations;
             HangfireJobs = hangfireJobs;
             MediatorLifetime = mediatorLifetime;
         }
@@ -34,6 +38,15 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>Service and implementation types (original definitions) registered as scoped (AddScoped, AddDbContext…).</summary>
         public ImmutableHashSet<ISymbol> Scoped { get; }
+
+        /// <summary>Service and implementation types (original definitions) registered as transient (AddTransient, keyed, TryAdd…).</summary>
+        public ImmutableHashSet<ISymbol> Transient { get; }
+
+        /// <summary>
+        /// For a service type registered with an implementation type (<c>AddScoped&lt;IService, Service&gt;()</c>, any
+        /// lifetime, keyed, TryAdd, or the typeof form), the implementations registered for it (original definitions).
+        /// </summary>
+        public ImmutableDictionary<ISymbol, ImmutableHashSet<ISymbol>> Implementations { get; }
 
         /// <summary>Methods (original definitions) that Hangfire job expressions name.</summary>
         public ImmutableHashSet<ISymbol> HangfireJobs { get; }
@@ -45,6 +58,8 @@ namespace MemoryRetention.Analyzers.Handlers
         {
             var singletons = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
             var scoped = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+            var transient = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+            var implementations = new Dictionary<ISymbol, ImmutableHashSet<ISymbol>>(SymbolEqualityComparer.Default);
             var jobs = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
             HandlerLifetime? mediatorLifetime = null;
 
@@ -93,13 +108,22 @@ namespace MemoryRetention.Analyzers.Handlers
                         continue;
                     }
 
+                    if (name.StartsWith("Add", StringComparison.Ordinal) || name.StartsWith("TryAdd", StringComparison.Ordinal))
+                    {
+                        AddImplementation(model, invocation, method, implementations);
+                    }
+
                     if (name == "AddSingleton" || name == "TryAddSingleton")
                     {
                         AddRegisteredTypes(model, invocation, method, singletons, allTypeArguments: false);
                     }
-                    else if (name == "AddScoped" || name == "TryAddScoped" || name == "AddDbContext" || name == "AddDbContextPool")
+                    else if (name == "AddScoped" || name == "TryAddScoped" || name == "AddDbContext" || name == "AddDbContextPool" || name == "AddKeyedScoped" || name == "TryAddKeyedScoped")
                     {
                         AddRegisteredTypes(model, invocation, method, scoped, allTypeArguments: true);
+                    }
+                    else if (name.EndsWith("Transient", StringComparison.Ordinal))
+                    {
+                        AddRegisteredTypes(model, invocation, method, transient, allTypeArguments: true);
                     }
                     else if (name == "AddMediator")
                     {
@@ -112,10 +136,11 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
-            return new RegistrationIndex(singletons.ToImmutable(), scoped.ToImmutable(), jobs.ToImmutable(), mediatorLifetime);
+            return new RegistrationIndex(singletons.ToImmutable(), scoped.ToImmutable(), transient.ToImmutable(), implementations.ToImmutableDictionary(SymbolEqualityComparer.Default), jobs.ToImmutable(), mediatorLifetime);
         }
 
-        private static string? GetName(ExpressionSyntax expression)
+        /// <summary>The simple name an invoked expression calls (<c>x.Add</c>, <c>Add&lt;T&gt;</c>, <c>?.Add</c>), or null.</summary>
+        internal static string? GetName(ExpressionSyntax expression)
         {
             switch (expression)
             {
@@ -157,6 +182,41 @@ namespace MemoryRetention.Analyzers.Handlers
             if (lastTypeOf is not null && model.GetTypeInfo(lastTypeOf.Type).Type is INamedTypeSymbol type)
             {
                 singletons.Add(type.OriginalDefinition);
+            }
+        }
+
+        private static void AddImplementation(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, Dictionary<ISymbol, ImmutableHashSet<ISymbol>> implementations)
+        {
+            // AddX<TService, TImplementation>() or AddX(typeof(TService), typeof(TImplementation)).
+            ITypeSymbol? service = null;
+            ITypeSymbol? implementation = null;
+            if (method.TypeArguments.Length == 2)
+            {
+                service = method.TypeArguments[0];
+                implementation = method.TypeArguments[1];
+            }
+            else
+            {
+                var typeOfs = new List<TypeOfExpressionSyntax>(2);
+                foreach (var argument in invocation.ArgumentList.Arguments)
+                {
+                    if (argument.Expression is TypeOfExpressionSyntax typeOf)
+                    {
+                        typeOfs.Add(typeOf);
+                    }
+                }
+
+                if (typeOfs.Count == 2)
+                {
+                    service = model.GetTypeInfo(typeOfs[0].Type).Type;
+                    implementation = model.GetTypeInfo(typeOfs[1].Type).Type;
+                }
+            }
+
+            if (service is INamedTypeSymbol s && implementation is INamedTypeSymbol i && !SymbolEqualityComparer.Default.Equals(s.OriginalDefinition, i.OriginalDefinition))
+            {
+                var key = s.OriginalDefinition;
+                implementations[key] = (implementations.TryGetValue(key, out var set) ? set : ImmutableHashSet<ISymbol>.Empty.WithComparer(SymbolEqualityComparer.Default)).Add(i.OriginalDefinition);
             }
         }
 
