@@ -124,6 +124,7 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>True when the compilation registers <paramref name="type"/> as a scoped service (AddScoped, AddDbContext…).</summary>
         public bool IsRegisteredScoped(INamedTypeSymbol? type) => Lifetimes.IsRegisteredScoped(type);
 
+
         /// <summary>
         /// The entry point a lambda or anonymous method is, when it is passed to a registration call (a Quartz
         /// delegate job, an Akka <c>Receive</c>, a timer callback, a consumer's <c>ReceivedAsync +=</c> …), or null.

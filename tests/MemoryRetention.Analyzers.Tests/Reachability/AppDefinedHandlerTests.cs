@@ -84,7 +84,7 @@ public sealed class WebhookSender
 ", Packages.Of(Packages.RabbitMQ, Packages.Hosting), null, Array.Empty<string>());
             test.ExpectedDiagnostics.Add(new DiagnosticResult("MEM020", DiagnosticSeverity.Warning).WithLocation(0).WithArguments(
                 "'HttpResponseMessage' from 'PostAsync'",
-                "in 'WebhookSender.SendAsync', called per message from RabbitMQ consumer 'ReceivedAsync' handler in 'EventBus.StartConsuming' via 'OrderPaidHandler.Handle'"));
+                "in 'WebhookSender.SendAsync', called per message from RabbitMQ consumer 'ReceivedAsync' handler in 'EventBus.StartConsuming' via 'OrderPaidHandler.Handle'", "never disposed"));
             test.TestBehaviors |= TestBehaviors.SkipGeneratedCodeCheck;
             await test.RunAsync(CancellationToken.None);
         }
