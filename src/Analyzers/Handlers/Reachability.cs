@@ -45,6 +45,7 @@ namespace MemoryRetention.Analyzers.Handlers
         private volatile TypeIndex? _types;
         private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>> _callers = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ReachPath?> _paths = new ConcurrentDictionary<IMethodSymbol, ReachPath?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<string, Dictionary<IMethodSymbol, List<BoundCall>>> _sitesByCallee = new ConcurrentDictionary<string, Dictionary<IMethodSymbol, List<BoundCall>>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
         private long _methodsVisited;
         private long _callSitesBound;
@@ -259,19 +260,20 @@ namespace MemoryRetention.Analyzers.Handlers
                 AddDispatchTargets(method, targets, names);
             }
 
-            var sites = GetSitesByName(cancellationToken);
             var edges = ImmutableArray.CreateBuilder<CallerEdge>();
             foreach (var name in names)
             {
-                if (!sites.TryGetValue(name, out var candidates))
+                var byCallee = GetSitesByCallee(name, cancellationToken);
+                foreach (var target in targets)
                 {
-                    continue;
-                }
-
-                foreach (var site in candidates)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    AddEdges(site, method, targets, edges, cancellationToken);
+                    if (byCallee.TryGetValue(target, out var calls))
+                    {
+                        foreach (var call in calls)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            AddEdges(call, method, target, edges, cancellationToken);
+                        }
+                    }
                 }
             }
 
@@ -325,24 +327,11 @@ namespace MemoryRetention.Analyzers.Handlers
             }
         }
 
-        private void AddEdges(SyntaxNode site, IMethodSymbol method, HashSet<IMethodSymbol> targets, ImmutableArray<CallerEdge>.Builder edges, CancellationToken cancellationToken)
+        private void AddEdges(BoundCall call, IMethodSymbol method, IMethodSymbol callee, ImmutableArray<CallerEdge>.Builder edges, CancellationToken cancellationToken)
         {
-            var model = GetModel(site.SyntaxTree);
-            Interlocked.Increment(ref _callSitesBound);
-            var operation = model.GetOperation(site, cancellationToken);
-            var (callee, reference) = GetCallee(operation);
-            if (callee is null || operation is null)
-            {
-                return;
-            }
-
-            var calleeDefinition = callee.OriginalDefinition;
-            if (!targets.Contains(calleeDefinition))
-            {
-                return;
-            }
-
-            if (!SymbolEqualityComparer.Default.Equals(calleeDefinition, method) && !FollowsDispatch(calleeDefinition, method, cancellationToken))
+            var operation = call.Operation;
+            var reference = call.Reference;
+            if (!SymbolEqualityComparer.Default.Equals(callee, method) && !FollowsDispatch(callee, method, cancellationToken))
             {
                 Interlocked.Increment(ref _boundHits);
                 return;
@@ -371,6 +360,44 @@ namespace MemoryRetention.Analyzers.Handlers
             {
                 edges.Add(new CallerEdge(caller.OriginalDefinition, null));
             }
+        }
+
+        /// <summary>
+        /// The call sites that name <paramref name="name"/>, bound once per compilation and grouped by the method they
+        /// call (original definitions): methods sharing a common name (Handle, Execute, Add) do not rebind each other's sites.
+        /// </summary>
+        private Dictionary<IMethodSymbol, List<BoundCall>> GetSitesByCallee(string name, CancellationToken cancellationToken)
+        {
+            if (_sitesByCallee.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+
+            var byCallee = new Dictionary<IMethodSymbol, List<BoundCall>>(SymbolEqualityComparer.Default);
+            if (GetSitesByName(cancellationToken).TryGetValue(name, out var sites))
+            {
+                foreach (var site in sites)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Interlocked.Increment(ref _callSitesBound);
+                    var operation = GetModel(site.SyntaxTree).GetOperation(site, cancellationToken);
+                    var (callee, reference) = GetCallee(operation);
+                    if (callee is null || operation is null)
+                    {
+                        continue;
+                    }
+
+                    var key = callee.OriginalDefinition;
+                    if (!byCallee.TryGetValue(key, out var list))
+                    {
+                        byCallee[key] = list = new List<BoundCall>();
+                    }
+
+                    list.Add(new BoundCall(operation, reference));
+                }
+            }
+
+            return _sitesByCallee.GetOrAdd(name, byCallee);
         }
 
         private static IMethodSymbol? FirstOrNull(ImmutableArray<IMethodSymbol> members) => members.IsEmpty ? null : members[0];
@@ -528,6 +555,21 @@ namespace MemoryRetention.Analyzers.Handlers
                 default:
                     return RegistrationIndex.GetName(expression);
             }
+        }
+
+        private readonly struct BoundCall
+        {
+            public BoundCall(IOperation operation, IOperation? reference)
+            {
+                Operation = operation;
+                Reference = reference;
+            }
+
+            /// <summary>The call, creation or delegate creation.</summary>
+            public IOperation Operation { get; }
+
+            /// <summary>The method reference, when the site names a method group rather than calling it.</summary>
+            public IOperation? Reference { get; }
         }
 
         private readonly struct CallerEdge
