@@ -147,10 +147,12 @@ public sealed class SeenOrders
 public sealed class OrderConsumer : IConsumer<OrderPlaced>
 {
     private readonly IMetrics _metrics;
-    public OrderConsumer(IMetrics metrics) { _metrics = metrics; }
-    public Task Consume(ConsumeContext<OrderPlaced> context) { _metrics.Record(context.Message.Name); return Task.CompletedTask; }
+    private readonly OrderService _orders;
+    public OrderConsumer(IMetrics metrics, OrderService orders) { _metrics = metrics; _orders = orders; }
+    public Task Consume(ConsumeContext<OrderPlaced> context) { _metrics.Record(context.Message.Name); _orders.Place(context.Message.Id); return Task.CompletedTask; }
 }
 
+// A scoped service between the consumer and the singleton: the add is reached per message through it.
 public sealed class OrderService
 {
     private readonly SeenOrders _seen;
