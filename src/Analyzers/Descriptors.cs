@@ -43,7 +43,7 @@ namespace MemoryRetention.Analyzers
         public static readonly DiagnosticDescriptor MEM020_UndisposedHandlerDisposable = Create(
             RuleIds.UndisposedHandlerDisposable,
             title: "A disposable created by a task handler is never disposed",
-            messageFormat: "{0} created {1} is never disposed; each invocation keeps its resources until finalization",
+            messageFormat: "{0} created {1} is {2}; each invocation keeps its resources until finalization",
             category: Categories.Reliability,
             severity: DiagnosticSeverity.Warning,
             description: "A task handler runs thousands of times in a long-lived worker. An IDisposable it creates and neither disposes, returns, nor hands to an owner keeps its handle, buffers and registrations alive until the finalizer runs, if ever.");

@@ -1,7 +1,11 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace MemoryRetention.Analyzers.Flow
 {
@@ -50,6 +54,7 @@ namespace MemoryRetention.Analyzers.Flow
             ("RabbitMQ.Client.IConnectionFactory", new[] { "CreateConnection", "CreateConnectionAsync" }),
             ("RabbitMQ.Client.ConnectionFactory", new[] { "CreateConnection", "CreateConnectionAsync" }),
             ("RabbitMQ.Client.IConnection", new[] { "CreateChannelAsync", "CreateModel" }),
+            ("System.Data.Common.DbDataSource", new[] { "CreateConnection", "OpenConnection", "OpenConnectionAsync", "CreateCommand", "CreateBatch" }),
             ("Microsoft.IO.RecyclableMemoryStreamManager", new[] { "GetStream" }));
 
         /// <summary>Wrappers that dispose what they wrap unless told <c>leaveOpen: true</c>.</summary>
@@ -75,9 +80,14 @@ namespace MemoryRetention.Analyzers.Flow
         private readonly ImmutableHashSet<INamedTypeSymbol> _nothingToRelease;
         private readonly ImmutableHashSet<INamedTypeSymbol> _owningWrappers;
         private readonly ImmutableHashSet<INamedTypeSymbol> _timers;
+        private readonly Compilation _compilation;
+
+        // Per compilation (this object is created at compilation start): whether a source method hands over a new object.
+        private readonly ConcurrentDictionary<ISymbol, bool> _sourceFactories = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
         private DisposableTypes(Compilation compilation)
         {
+            _compilation = compilation;
             IDisposable = KnownTypes.Get(compilation, "System.IDisposable");
             IAsyncDisposable = KnownTypes.Get(compilation, "System.IAsyncDisposable");
             Stream = KnownTypes.Get(compilation, "System.IO.Stream");
@@ -201,6 +211,317 @@ namespace MemoryRetention.Analyzers.Flow
             return original.IsStatic
                 && original.Name == "Create"
                 && containing.ContainingNamespace?.ToDisplayString() == "System.Security.Cryptography";
+        }
+
+        /// <summary>
+        /// True when a method (or property getter) of this compilation returns a new disposable the caller owns: every
+        /// <c>return</c> hands back a new object, another factory's result (awaited in an async method), a local that
+        /// only holds such an object and goes nowhere else, or <c>null</c>. Decided once per method per compilation;
+        /// overridable, abstract, partial and iterator methods never count (another body may run, or none).
+        /// </summary>
+        public bool IsSourceFactory(IMethodSymbol? method, CancellationToken cancellationToken)
+            => method is not null && IsSourceFactory(method, null, cancellationToken);
+
+        /// <summary>
+        /// True when the <c>out</c> parameter of a method of this compilation is only ever assigned a new disposable
+        /// (<c>TryCreate(out var stream)</c>), or null/default: the caller owns what it gets.
+        /// </summary>
+        public bool IsSourceOutFactory(IParameterSymbol parameter, CancellationToken cancellationToken)
+        {
+            if (parameter.RefKind != RefKind.Out || !IsDisposable(parameter.Type) || HasNothingToRelease(parameter.Type)
+                || parameter.ContainingSymbol is not IMethodSymbol method || !HasOwnBody(method))
+            {
+                return false;
+            }
+
+            return _sourceFactories.GetOrAdd(parameter, p => ComputeOutFactory((IParameterSymbol)p, method, cancellationToken));
+        }
+
+        /// <summary>
+        /// <c>Task.Run(() =&gt; new T())</c>, <c>Task.Factory.StartNew(…)</c>, <c>Task.FromResult(new T())</c>: a task whose
+        /// result is a new object (the caller owns it once it awaits the task).
+        /// </summary>
+        public bool IsTaskWrappedCreation(IInvocationOperation invocation, CancellationToken cancellationToken)
+        {
+            var method = invocation.TargetMethod;
+            if ((method.Name != "Run" && method.Name != "FromResult" && method.Name != "StartNew") || invocation.Arguments.Length == 0)
+            {
+                return false;
+            }
+
+            var containing = method.ContainingType;
+            if (containing is null || containing.ContainingNamespace?.ToDisplayString() != "System.Threading.Tasks"
+                || (containing.Name != "Task" && containing.Name != "TaskFactory"))
+            {
+                return false;
+            }
+
+            var argument = invocation.Arguments[0].Value;
+            if (method.Name == "FromResult")
+            {
+                return IsNewObject(argument, null, cancellationToken);
+            }
+
+            return OperationTree.SkipConversions(argument) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }
+                && ReturnsOnlyNewObjects(lambda.Body, lambda, null, cancellationToken);
+        }
+
+        private bool IsSourceFactory(IMethodSymbol method, HashSet<ISymbol>? inProgress, CancellationToken cancellationToken)
+        {
+            method = method.ReducedFrom ?? method;
+            if (!HasOwnBody(method) || method.IsAsync && method.ReturnsVoid)
+            {
+                return false;
+            }
+
+            var returned = method.ReturnType;
+            if (returned is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task
+                && (SymbolEqualityComparer.Default.Equals(task.OriginalDefinition, TaskOfT) || SymbolEqualityComparer.Default.Equals(task.OriginalDefinition, ValueTaskOfT)))
+            {
+                returned = task.TypeArguments[0];
+            }
+
+            if (!IsDisposable(returned) || HasNothingToRelease(returned))
+            {
+                return false;
+            }
+
+            if (_sourceFactories.TryGetValue(method, out var known))
+            {
+                return known;
+            }
+
+            inProgress ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            if (!inProgress.Add(method))
+            {
+                return false; // recursion: not proven
+            }
+
+            var result = Body(method, cancellationToken) is { } body && ReturnsOnlyNewObjects(body, body, inProgress, cancellationToken);
+            inProgress.Remove(method);
+            return _sourceFactories.GetOrAdd(method, result);
+        }
+
+        private static bool HasOwnBody(IMethodSymbol method)
+            => method.Locations.Length > 0
+               && method.Locations[0].IsInSource
+               && method.DeclaringSyntaxReferences.Length == 1
+               && !method.IsAbstract
+               && !method.IsVirtual
+               && !method.IsExtern
+               && (!method.IsOverride || method.IsSealed || method.ContainingType?.IsSealed == true)
+               && !method.IsImplicitlyDeclared;
+
+        private IOperation? Body(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return null;
+            }
+
+            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+            return model.GetOperation(syntax, cancellationToken);
+        }
+
+        /// <summary>Every return of <paramref name="body"/> (not of a nested function) hands back a new object; at least one return.</summary>
+        private bool ReturnsOnlyNewObjects(IOperation body, IOperation function, HashSet<ISymbol>? inProgress, CancellationToken cancellationToken)
+        {
+            var any = false;
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is not IReturnOperation @return || !ReferenceEquals(OwnerFunction(@return, function), function))
+                {
+                    continue;
+                }
+
+                if (@return.Kind != OperationKind.Return || @return.ReturnedValue is null)
+                {
+                    return false; // an iterator, or a void-like return
+                }
+
+                var value = OperationTree.SkipConversions(@return.ReturnedValue)!;
+                if (IsNullValue(value))
+                {
+                    continue;
+                }
+
+                if (value is ILocalReferenceOperation local ? !IsLocalOnlyHoldingNewObject(local, body, function, inProgress, cancellationToken) : !IsNewObject(value, inProgress, cancellationToken))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
+        }
+
+        private static bool IsNullValue(IOperation value)
+            => value is IDefaultValueOperation || (value.ConstantValue.HasValue && value.ConstantValue.Value is null);
+
+        /// <summary>A new object: a constructor call, a factory's (awaited) result, or a conditional of those and null.</summary>
+        private bool IsNewObject(IOperation? value, HashSet<ISymbol>? inProgress, CancellationToken cancellationToken)
+        {
+            value = OperationTree.SkipConversions(value);
+            if (value is IParenthesizedOperation parenthesized)
+            {
+                value = OperationTree.SkipConversions(parenthesized.Operand);
+            }
+
+            if (value is IAwaitOperation awaited)
+            {
+                value = OperationTree.SkipConversions(awaited.Operation);
+                if (value is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+                {
+                    value = OperationTree.SkipConversions(configured);
+                }
+            }
+
+            switch (value)
+            {
+                case IObjectCreationOperation creation:
+                    return IsDisposable(creation.Type);
+                case IInvocationOperation invocation:
+                    return IsFactory(invocation.TargetMethod)
+                        || IsSourceFactory(invocation.TargetMethod, inProgress, cancellationToken)
+                        || IsTaskWrappedCreation(invocation, cancellationToken);
+                case IConditionalOperation conditional:
+                    var whenTrueNull = conditional.WhenTrue is not null && IsNullValue(OperationTree.SkipConversions(conditional.WhenTrue)!);
+                    var whenFalseNull = conditional.WhenFalse is not null && IsNullValue(OperationTree.SkipConversions(conditional.WhenFalse)!);
+                    return !(whenTrueNull && whenFalseNull)
+                        && (whenTrueNull || IsNewObject(conditional.WhenTrue, inProgress, cancellationToken))
+                        && (whenFalseNull || IsNewObject(conditional.WhenFalse, inProgress, cancellationToken));
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// <c>var reader = new StreamReader(path); reader.Peek(); return reader;</c>: the local is declared with a new
+        /// object, never reassigned, and otherwise only read (members called or set), never stored, passed or captured.
+        /// </summary>
+        private bool IsLocalOnlyHoldingNewObject(ILocalReferenceOperation returned, IOperation body, IOperation function, HashSet<ISymbol>? inProgress, CancellationToken cancellationToken)
+        {
+            var local = returned.Local;
+            var initialized = false;
+            foreach (var operation in body.Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                {
+                    if (initialized || declarator.Initializer is null || !IsNewObject(declarator.Initializer.Value, inProgress, cancellationToken))
+                    {
+                        return false;
+                    }
+
+                    initialized = true;
+                    continue;
+                }
+
+                if (operation is not ILocalReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                {
+                    continue;
+                }
+
+                if (!ReferenceEquals(OwnerFunction(reference, function), function))
+                {
+                    return false; // captured
+                }
+
+                var use = OperationTree.OuterConversion(reference);
+                switch (use.Parent)
+                {
+                    case IReturnOperation:
+                        break;
+                    case IPropertyReferenceOperation property when ReferenceEquals(property.Instance, use):
+                        break;
+                    case IFieldReferenceOperation field when ReferenceEquals(field.Instance, use):
+                        break;
+                    case IEventReferenceOperation @event when ReferenceEquals(@event.Instance, use):
+                        break;
+                    case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, use) && invocation.TargetMethod.Name != "Dispose" && invocation.TargetMethod.Name != "DisposeAsync" && invocation.TargetMethod.Name != "Close":
+                        break;
+                    default:
+                        return false;
+                }
+            }
+
+            return initialized;
+        }
+
+        /// <summary>The function (<paramref name="function"/> or a nested lambda / local function) that owns <paramref name="operation"/>.</summary>
+        private static IOperation? OwnerFunction(IOperation operation, IOperation function)
+        {
+            for (var current = operation.Parent; current is not null; current = current.Parent)
+            {
+                if (ReferenceEquals(current, function))
+                {
+                    return function;
+                }
+
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return current;
+                }
+            }
+
+            return function;
+        }
+
+        private bool ComputeOutFactory(IParameterSymbol parameter, IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var body = Body(method, cancellationToken);
+            if (body is null)
+            {
+                return false;
+            }
+
+            var any = false;
+            foreach (var operation in body.Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                {
+                    continue;
+                }
+
+                if (!ReferenceEquals(OwnerFunction(reference, body), body))
+                {
+                    return false;
+                }
+
+                var use = OperationTree.OuterConversion(reference);
+                if (use.Parent is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Target, use))
+                {
+                    var value = OperationTree.SkipConversions(assignment.Value)!;
+                    if (IsNullValue(value))
+                    {
+                        continue;
+                    }
+
+                    if (!IsNewObject(value, null, cancellationToken))
+                    {
+                        return false;
+                    }
+
+                    any = true;
+                    continue;
+                }
+
+                // Read after it was set: only calls and member reads on it, nothing that stores it.
+                switch (use.Parent)
+                {
+                    case IPropertyReferenceOperation property when ReferenceEquals(property.Instance, use):
+                    case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, use) && invocation.TargetMethod.Name != "Dispose" && invocation.TargetMethod.Name != "DisposeAsync":
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return any;
         }
 
         /// <summary>True when <paramref name="type"/> is a wrapper that disposes the object it is constructed over.</summary>

@@ -19,16 +19,37 @@ namespace MemoryRetention.Analyzers.Flow
         Leaked,
     }
 
+    /// <summary>For an object disposed by explicit calls: a path on which none of them runs.</summary>
+    public enum DisposalGap
+    {
+        /// <summary>Every path reaches a disposal (or it is a <c>using</c>, or in <c>finally</c>).</summary>
+        None,
+
+        /// <summary>A <c>return</c>, <c>break</c> or <c>continue</c> between the creation and the <c>Dispose</c> call leaves without disposing.</summary>
+        EarlyExit,
+
+        /// <summary>Code that may throw runs between the creation and the <c>Dispose</c> call, outside <c>try</c>/<c>finally</c>.</summary>
+        ExceptionPath,
+    }
+
     /// <summary>The result of <see cref="Ownership.Analyze"/>.</summary>
     public readonly struct OwnershipResult
     {
-        public OwnershipResult(OwnershipFate fate, IOperation value, ILocalSymbol? local, IVariableDeclaratorOperation? declarator)
+        public OwnershipResult(OwnershipFate fate, IOperation value, ILocalSymbol? local, IVariableDeclaratorOperation? declarator, DisposalGap gap = DisposalGap.None, IOperation? gapSite = null)
         {
             Fate = fate;
             Value = value;
             Local = local;
             Declarator = declarator;
+            Gap = gap;
+            GapSite = gapSite;
         }
+
+        /// <summary>When <see cref="Fate"/> is <see cref="OwnershipFate.Disposed"/> by explicit calls: a path that skips them.</summary>
+        public DisposalGap Gap { get; }
+
+        /// <summary>The exit (<c>return</c>, <c>throw</c>, …) or the first call that may throw on the path of <see cref="Gap"/>.</summary>
+        public IOperation? GapSite { get; }
 
         public OwnershipFate Fate { get; }
 
@@ -65,7 +86,31 @@ namespace MemoryRetention.Analyzers.Flow
         {
             var value = ValueOf(creation);
             var (fate, local, declarator) = FollowValue(value, types, cancellationToken, index);
-            return new OwnershipResult(fate, value, local, declarator);
+            return new OwnershipResult(fate.Fate, value, local, declarator, fate.Gap, fate.GapSite);
+        }
+
+        /// <summary>
+        /// Follows the object a call hands back through an <c>out</c> argument (<c>TryCreate(out var stream)</c>) to its
+        /// fate. Null when the argument is not an <c>out</c> local.
+        /// </summary>
+        public static OwnershipResult? AnalyzeOutArgument(IArgumentOperation argument, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index = null)
+        {
+            var reference = argument.Value switch
+            {
+                IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => declared,
+                ILocalReferenceOperation plain => plain,
+                _ => null,
+            };
+
+            if (reference is null || argument.Parameter?.RefKind != RefKind.Out)
+            {
+                return null;
+            }
+
+            // Where the out value is tested (`if (!TryCreate(out var s)) return;`) the object may not exist on the early
+            // path: report only objects never disposed, not gaps.
+            var fate = FollowLocal(reference.Local, argument, types, cancellationToken, index, origin: reference);
+            return new OwnershipResult(fate.Fate, argument, reference.Local, null);
         }
 
         /// <summary>
@@ -85,7 +130,7 @@ namespace MemoryRetention.Analyzers.Flow
             return current.Parent is IAwaitOperation awaitOperation ? awaitOperation : creation;
         }
 
-        private static (OwnershipFate, ILocalSymbol?, IVariableDeclaratorOperation?) FollowValue(IOperation value, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index)
+        private static (LocalFate, ILocalSymbol?, IVariableDeclaratorOperation?) FollowValue(IOperation value, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index)
         {
             var current = SkipUp(value);
             var parent = current.Parent;
@@ -106,6 +151,12 @@ namespace MemoryRetention.Analyzers.Flow
                     return (OwnershipFate.Disposed, null, null);
 
                 case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, current):
+                    if (SkipUp(assignment).Parent is IUsingOperation)
+                    {
+                        // using (stream = new FileStream(…)) { … }
+                        return (OwnershipFate.Disposed, (assignment.Target as ILocalReferenceOperation)?.Local, null);
+                    }
+
                     if (assignment.Target is ILocalReferenceOperation localTarget)
                     {
                         return (FollowLocal(localTarget.Local, value, types, cancellationToken, index), localTarget.Local, null);
@@ -127,8 +178,10 @@ namespace MemoryRetention.Analyzers.Flow
                         return (OwnershipFate.Disposed, null, null);
                     }
 
-                    // A fluent call that returns another disposable may hand the object on; a plain call drops it.
-                    return (types.IsDisposable(invocation.TargetMethod.ReturnType) ? OwnershipFate.Transferred : OwnershipFate.Leaked, null, null);
+                    // A fluent call that returns another disposable may hand the object on; a plain call (or one that
+                    // returns a task, `ReadLineAsync()`) drops it.
+                    var returned = invocation.TargetMethod.ReturnType;
+                    return (types.IsDisposable(returned) && !types.HasNothingToRelease(returned) ? OwnershipFate.Transferred : OwnershipFate.Leaked, null, null);
 
                 case IPropertyReferenceOperation property when ReferenceEquals(property.Instance, current):
                     return (types.IsDisposable(property.Type) ? OwnershipFate.Transferred : OwnershipFate.Leaked, null, null);
@@ -202,6 +255,16 @@ namespace MemoryRetention.Analyzers.Flow
                         return true;
                     }
 
+                    // The receiver of a library extension method (`channel.BasicPublishAsync(…)`) is used, not kept,
+                    // unless the extension hands back a disposable or the receiver's own type (`x.DisposeWith(bag)`).
+                    if (method.IsExtensionMethod && parameter.Ordinal == 0 && !OwningMethodNames.Contains(method.Name))
+                    {
+                        var returnType = method.ReturnType;
+                        return (types.IsDisposable(returnType) && !types.HasNothingToRelease(returnType))
+                            || returnType.TypeKind == TypeKind.TypeParameter
+                            || returnType.SpecialType == SpecialType.System_Object;
+                    }
+
                     if (OwningMethodNames.Contains(method.Name))
                     {
                         return true;
@@ -235,22 +298,18 @@ namespace MemoryRetention.Analyzers.Flow
             return false;
         }
 
-        private static OwnershipFate FollowLocal(ILocalSymbol local, IOperation value, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index)
+        private static LocalFate FollowLocal(ILocalSymbol local, IOperation value, DisposableTypes types, CancellationToken cancellationToken, LocalReferenceIndex? index, IOperation? origin = null)
         {
             if (local.IsRef || local.IsConst)
             {
                 return OwnershipFate.Transferred;
             }
 
-            var root = value;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
+            var root = OperationTree.Root(value);
             var declaringFunction = ContainingFunction(value);
-            var disposed = false;
-            var assignments = 0;
+            var disposals = new List<IOperation>();
+            var disposedByScope = false;
+            var assignments = origin is null ? 0 : 1;
 
             var operations = index is null ? root.Descendants() : index.Get(root, local, cancellationToken);
             foreach (var operation in operations)
@@ -264,7 +323,9 @@ namespace MemoryRetention.Analyzers.Flow
                     continue;
                 }
 
-                if (operation is not ILocalReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                if (operation is not ILocalReferenceOperation reference
+                    || !SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    || ReferenceEquals(reference, origin))
                 {
                     continue;
                 }
@@ -280,6 +341,12 @@ namespace MemoryRetention.Analyzers.Flow
                 {
                     case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, current):
                         assignments++;
+                        if (SkipUp(assignment).Parent is IUsingOperation)
+                        {
+                            // using (stream = new FileStream(…)) { … }
+                            disposedByScope = true;
+                        }
+
                         break;
                     case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, current):
                         if (assignment.Target is not IDiscardOperation)
@@ -291,19 +358,19 @@ namespace MemoryRetention.Analyzers.Flow
                     case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, current):
                         if (DisposeNames.Contains(invocation.TargetMethod.Name))
                         {
-                            disposed = true;
+                            disposals.Add(invocation);
                         }
 
                         break;
                     case IConditionalAccessOperation conditionalAccess when ReferenceEquals(conditionalAccess.Operation, current):
                         if (IsDisposeCall(conditionalAccess.WhenNotNull))
                         {
-                            disposed = true;
+                            disposals.Add(conditionalAccess);
                         }
 
                         break;
                     case IUsingOperation:
-                        disposed = true;
+                        disposedByScope = true;
                         break;
                     case IArgumentOperation argument:
                         if (ArgumentTakesOwnership(argument, types))
@@ -338,7 +405,209 @@ namespace MemoryRetention.Analyzers.Flow
                 return OwnershipFate.Transferred;
             }
 
-            return disposed ? OwnershipFate.Disposed : OwnershipFate.Leaked;
+            if (disposedByScope)
+            {
+                return OwnershipFate.Disposed;
+            }
+
+            if (disposals.Count == 0)
+            {
+                return OwnershipFate.Leaked;
+            }
+
+            if (origin is not null)
+            {
+                return OwnershipFate.Disposed;
+            }
+
+            var (gap, site) = FindGap(value, disposals, declaringFunction, cancellationToken);
+            return new LocalFate(OwnershipFate.Disposed, gap, site);
+        }
+
+        /// <summary>
+        /// For an object disposed only by explicit calls: the first exit between the creation and the last call on
+        /// which no call has run (<c>return</c>, <c>break</c>/<c>continue</c> out of the creating loop, <c>throw</c>),
+        /// else the first call that may throw before the first disposal. None when a disposal is in <c>finally</c>, or
+        /// a <c>catch</c> around the code disposes too. Walks only the block that declares the object.
+        /// </summary>
+        private static (DisposalGap, IOperation?) FindGap(IOperation value, List<IOperation> disposals, IOperation? declaringFunction, CancellationToken cancellationToken)
+        {
+            foreach (var disposal in disposals)
+            {
+                if (IsInFinally(disposal))
+                {
+                    return (DisposalGap.None, null);
+                }
+            }
+
+            var scope = value.Parent;
+            while (scope is not null && scope is not IBlockOperation)
+            {
+                scope = scope.Parent;
+            }
+
+            if (scope is null)
+            {
+                return (DisposalGap.None, null);
+            }
+
+            var createdAt = value.Syntax.Span;
+            var firstDisposal = int.MaxValue;
+            var lastDisposal = 0;
+            foreach (var disposal in disposals)
+            {
+                firstDisposal = Math.Min(firstDisposal, disposal.Syntax.SpanStart);
+                lastDisposal = Math.Max(lastDisposal, disposal.Syntax.SpanStart);
+            }
+
+            IOperation? exceptionSite = null;
+            IOperation? throwSite = null;
+            foreach (var operation in scope.Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var start = operation.Syntax.SpanStart;
+                if (start <= createdAt.End || start >= lastDisposal || createdAt.Contains(operation.Syntax.Span))
+                {
+                    continue;
+                }
+
+                switch (operation)
+                {
+                    case IReturnOperation { Kind: OperationKind.Return } or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }:
+                        if (ReferenceEquals(ContainingFunction(operation), declaringFunction)
+                            && LeavesScopeOf(operation, createdAt)
+                            && !IsCovered(operation, disposals, createdAt))
+                        {
+                            return (DisposalGap.EarlyExit, operation);
+                        }
+
+                        break;
+                    case IThrowOperation:
+                        if (throwSite is null
+                            && ReferenceEquals(ContainingFunction(operation), declaringFunction)
+                            && !IsCovered(operation, disposals, createdAt))
+                        {
+                            throwSite = operation;
+                        }
+
+                        break;
+                    case IInvocationOperation or IAwaitOperation or IObjectCreationOperation:
+                        if (exceptionSite is null
+                            && start < firstDisposal
+                            && !operation.IsImplicit
+                            && !disposals.Exists(d => d.Syntax.Span.Contains(operation.Syntax.Span))
+                            && ReferenceEquals(ContainingFunction(operation), declaringFunction)
+                            && !IsCovered(operation, disposals, createdAt))
+                        {
+                            exceptionSite = operation;
+                        }
+
+                        break;
+                }
+            }
+
+            var site = throwSite ?? exceptionSite;
+            return site is null ? (DisposalGap.None, null) : (DisposalGap.ExceptionPath, site);
+        }
+
+        /// <summary>A return leaves the method; a break or continue leaves the object's scope when its loop (or switch) encloses the creation.</summary>
+        private static bool LeavesScopeOf(IOperation exit, Microsoft.CodeAnalysis.Text.TextSpan createdAt)
+        {
+            if (exit is IReturnOperation)
+            {
+                return true;
+            }
+
+            for (var current = exit.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ILoopOperation || current is ISwitchOperation)
+                {
+                    return current.Syntax.Span.Contains(createdAt);
+                }
+
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// True when a disposal already ran on the way to <paramref name="site"/> (a call after the creation, in a block
+        /// that encloses the site, before it), or a <c>catch</c> of a <c>try</c> around the site disposes.
+        /// </summary>
+        private static bool IsCovered(IOperation site, List<IOperation> disposals, Microsoft.CodeAnalysis.Text.TextSpan createdAt)
+        {
+            foreach (var disposal in disposals)
+            {
+                var start = disposal.Syntax.SpanStart;
+                if (start > createdAt.End && start < site.Syntax.SpanStart)
+                {
+                    var block = disposal.Parent;
+                    while (block is not null && block is not IBlockOperation)
+                    {
+                        block = block.Parent;
+                    }
+
+                    if (block is not null && block.Syntax.Span.Contains(site.Syntax.Span))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            for (var current = site.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ITryOperation @try && @try.Body.Syntax.Span.Contains(site.Syntax.Span))
+                {
+                    foreach (var disposal in disposals)
+                    {
+                        foreach (var @catch in @try.Catches)
+                        {
+                            if (@catch.Syntax.Span.Contains(disposal.Syntax.Span))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsInFinally(IOperation operation)
+        {
+            for (var current = operation; current.Parent is not null; current = current.Parent)
+            {
+                if (current.Parent is ITryOperation @try && ReferenceEquals(@try.Finally, current))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The fate of a local's object, and for explicit disposal a path that skips it.</summary>
+        private readonly struct LocalFate
+        {
+            public LocalFate(OwnershipFate fate, DisposalGap gap = DisposalGap.None, IOperation? gapSite = null)
+            {
+                Fate = fate;
+                Gap = gap;
+                GapSite = gapSite;
+            }
+
+            public OwnershipFate Fate { get; }
+
+            public DisposalGap Gap { get; }
+
+            public IOperation? GapSite { get; }
+
+            public static implicit operator LocalFate(OwnershipFate fate) => new LocalFate(fate);
         }
 
         /// <summary>The innermost lambda or local function containing <paramref name="operation"/>, or null for the method itself.</summary>

@@ -46,10 +46,10 @@ namespace MemoryRetention.Analyzers.Rules
             context.RegisterOperationAction(c => AnalyzeRootResolution(c, (IInvocationOperation)c.Operation, handlers, scoped, types), OperationKind.Invocation);
         }
 
-        private static (HandlerFramework Framework, string Name)? LongLived(INamedTypeSymbol? type, HandlerRecognizer handlers)
-            => handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived } handler
-                ? (handler.Framework, HandlerCatalog.Label(handler.Framework) + " '" + type!.Name + "'")
-                : ((HandlerFramework, string)?)null;
+        private static (HandlerFramework? Framework, string Name)? LongLived(INamedTypeSymbol? type, HandlerRecognizer handlers)
+            => LifetimeService.For(handlers).Of(type) is { LivesForProcess: true, Owner: { } owner } lifetime
+                ? (lifetime.Framework, owner)
+                : ((HandlerFramework?, string)?)null;
 
         private static void AnalyzeAssignment(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, HandlerRecognizer handlers, ScopedServices scoped)
         {

@@ -47,10 +47,12 @@ namespace MemoryRetention.Analyzers.Rules
             var optionsMonitor = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.IOptionsMonitor`1");
             var optionsMonitorExtensions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.OptionsMonitorExtensions");
             var changeToken = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Primitives.ChangeToken");
+            var diagnosticListener = KnownTypes.Get(context.Compilation, "System.Diagnostics.DiagnosticListener");
+            var rabbit = RabbitConsumerTypes.Create(context.Compilation);
 
-            context.RegisterOperationAction(c => AnalyzeEventAssignment(c, (IEventAssignmentOperation)c.Operation, handlers, sources), OperationKind.EventAssignment);
+            context.RegisterOperationAction(c => AnalyzeEventAssignment(c, (IEventAssignmentOperation)c.Operation, handlers, sources, rabbit), OperationKind.EventAssignment);
 
-            if (optionsMonitor is not null || changeToken is not null || KnownTypes.Get(context.Compilation, "MassTransit.IBus") is not null)
+            if (optionsMonitor is not null || changeToken is not null || diagnosticListener is not null || KnownTypes.Get(context.Compilation, "MassTransit.IBus") is not null)
             {
                 context.RegisterOperationAction(
                     c =>
@@ -73,6 +75,10 @@ namespace MemoryRetention.Analyzers.Rules
                             && containing?.ContainingNamespace?.ToDisplayString() == "MassTransit")
                         {
                             source = "the bus";
+                        }
+                        else if (method.Name == "Subscribe" && diagnosticListener is not null && IsAllListeners(invocation, diagnosticListener))
+                        {
+                            source = "'DiagnosticListener.AllListeners' (a static observable)";
                         }
 
                         if (source is null)
@@ -98,7 +104,18 @@ namespace MemoryRetention.Analyzers.Rules
             }
         }
 
-        private static void AnalyzeEventAssignment(OperationAnalysisContext context, IEventAssignmentOperation assignment, HandlerRecognizer handlers, LongLivedSources sources)
+        /// <summary>
+        /// <c>DiagnosticListener.AllListeners.Subscribe(observer)</c> (or an extension <c>Subscribe</c> over it): the static
+        /// observable keeps every observer until its handle is disposed.
+        /// </summary>
+        private static bool IsAllListeners(IInvocationOperation invocation, INamedTypeSymbol diagnosticListener)
+        {
+            var receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+            return OperationTree.SkipConversions(receiver) is IPropertyReferenceOperation { Property.Name: "AllListeners", Property.IsStatic: true } property
+                && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, diagnosticListener);
+        }
+
+        private static void AnalyzeEventAssignment(OperationAnalysisContext context, IEventAssignmentOperation assignment, HandlerRecognizer handlers, LongLivedSources sources, RabbitConsumerTypes? rabbit)
         {
             if (assignment.EventReference is not IEventReferenceOperation eventReference || assignment.Syntax is not AssignmentExpressionSyntax syntax)
             {
@@ -129,6 +146,23 @@ namespace MemoryRetention.Analyzers.Rules
 
             var code = handlers.Classify(assignment, context.CancellationToken);
             var where = code.Describe();
+            if (rabbit is not null && code.RunsPerUnitOfWork && rabbit.IsConsumerEvent(eventReference.Event))
+            {
+                // A consumer created per request/RPC call and started on a channel that outlives the call: the channel
+                // keeps it (and its handler) until the consumer tag is cancelled.
+                if (rabbit.DescribePerCallConsumer(assignment, eventReference, handler, context.CancellationToken) is { } channel)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MEM030_EventSubscriptionNotRemoved,
+                        syntax.GetLocation(),
+                        (handler is IAnonymousFunctionOperation ? "A lambda subscribed " : "A handler subscribed ") + where,
+                        "a consumer started on " + channel + " ('" + eventReference.Event.Name + "')",
+                        " and the consumer tag is never cancelled (BasicCancelAsync): the channel keeps the consumer, its handler and what it captures for as long as the channel is open"));
+                }
+
+                return;
+            }
+
             if (!code.RunsPerUnitOfWork)
             {
                 if (!IsInPerInvocationConstructor(assignment, handlers, out where))
@@ -175,9 +209,10 @@ namespace MemoryRetention.Analyzers.Rules
         {
             where = string.Empty;
             if (operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart) is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor
-                && handlers.GetHandlerType(constructor.ContainingType) is { Lifetime: HandlerLifetime.PerInvocation } handler)
+                && LifetimeService.For(handlers).Of(constructor.ContainingType) is { Kind: InstanceLifetime.PerUnitOfWork, Owner: { } owner } lifetime)
             {
-                where = "in the constructor of the per-invocation " + HandlerCatalog.Label(handler.Framework) + " '" + constructor.ContainingType.Name + "'";
+                // A per-invocation handler, or a type the compilation registers as scoped or transient: built per unit of work.
+                where = "in the constructor of the " + (lifetime.Framework is null ? owner : "per-invocation " + owner);
                 return true;
             }
 

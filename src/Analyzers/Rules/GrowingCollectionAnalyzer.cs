@@ -64,11 +64,12 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
+            var lifetimes = LifetimeService.For(handlers);
             var memoryCache = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.MemoryCache");
             var dictionaries = new[] { "System.Collections.Generic.Dictionary`2", "System.Collections.Concurrent.ConcurrentDictionary`2" }
                 .Select(n => KnownTypes.Get(context.Compilation, n)).Where(t => t is not null).Select(t => t!).ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
             var boundable = memoryCache is null ? ImmutableHashSet<INamedTypeSymbol>.Empty.WithComparer(SymbolEqualityComparer.Default) : dictionaries;
-            context.RegisterSymbolStartAction(c => OnType(c, handlers, collections, boundable), SymbolKind.NamedType);
+            context.RegisterSymbolStartAction(c => OnType(c, handlers, lifetimes, collections, boundable), SymbolKind.NamedType);
             context.RegisterOperationAction(c => AnalyzeLocalCollections(c, (ILoopOperation)c.Operation, handlers, collections), OperationKind.Loop);
         }
 
@@ -86,12 +87,12 @@ namespace MemoryRetention.Analyzers.Rules
             public HashSet<ISymbol> UsedIn { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         }
 
-        private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections, ImmutableHashSet<INamedTypeSymbol> boundable)
+        private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, LifetimeService lifetimes, ImmutableHashSet<INamedTypeSymbol> collections, ImmutableHashSet<INamedTypeSymbol> boundable)
         {
             var type = (INamedTypeSymbol)context.Symbol;
-            // The handler lifetime is looked up only for types that have a private collection field.
+            // The lifetime is looked up only for types that have a private collection field.
             bool? lifetime = null;
-            bool LongLived() => lifetime ??= handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
+            bool LongLived() => lifetime ??= lifetimes.LivesForProcess(type);
             var states = new ConcurrentDictionary<IFieldSymbol, FieldState>(SymbolEqualityComparer.Default);
             foreach (var member in type.GetMembers())
             {

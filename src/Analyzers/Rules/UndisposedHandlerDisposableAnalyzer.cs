@@ -18,6 +18,15 @@ namespace MemoryRetention.Analyzers.Rules
         /// <summary>The option this rule reads (documented on its page).</summary>
         public const string AnalyzeOutsideHandlersKey = MemoryRetentionOptions.AnalyzeOutsideHandlersKey;
 
+        /// <summary>
+        /// Also report (as Info) objects disposed by an explicit call that an exception before the call would skip.
+        /// Off by default: most such calls are reached, and a handler's exception usually ends the unit of work anyway.
+        /// </summary>
+        public const string ExceptionPathsKey = MemoryRetentionOptions.Prefix + "MEM020.report_exception_paths";
+
+        /// <summary>Diagnostic property: which path misses the disposal ("early_exit", "exception"); absent when none does.</summary>
+        public const string GapProperty = "gap";
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM020_UndisposedHandlerDisposable);
 
@@ -36,13 +45,64 @@ namespace MemoryRetention.Analyzers.Rules
                 c =>
                 {
                     var invocation = (IInvocationOperation)c.Operation;
-                    if (types.IsFactory(invocation.TargetMethod))
+                    if (types.IsFactory(invocation.TargetMethod)
+                        || types.IsSourceFactory(invocation.TargetMethod, c.CancellationToken)
+                        || types.IsTaskWrappedCreation(invocation, c.CancellationToken))
                     {
                         AnalyzeCreation(c, invocation, handlers, types, index);
                     }
+
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        if (argument.Parameter is { RefKind: RefKind.Out } parameter && types.IsSourceOutFactory(parameter, c.CancellationToken))
+                        {
+                            AnalyzeOutArgument(c, argument, parameter.Type, handlers, types, index);
+                        }
+                    }
                 },
                 OperationKind.Invocation);
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var property = (IPropertyReferenceOperation)c.Operation;
+                    if (!OperationTree.IsWrite(property) && types.IsSourceFactory(property.Property.GetMethod, c.CancellationToken))
+                    {
+                        AnalyzeCreation(c, property, handlers, types, index);
+                    }
+                },
+                OperationKind.PropertyReference);
         }
+
+        private static void AnalyzeOutArgument(OperationAnalysisContext context, IArgumentOperation argument, ITypeSymbol createdType, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
+        {
+            if (argument.Syntax is null || IsExcludedByOtherRule(createdType, types) || !RunsPerUnitOfWork(context, argument, handlers, out var code))
+            {
+                return;
+            }
+
+            var result = Ownership.AnalyzeOutArgument(argument, types, context.CancellationToken, index);
+            if (result is not { Fate: OwnershipFate.Leaked })
+            {
+                return;
+            }
+
+            var method = (argument.Parent as IInvocationOperation)?.TargetMethod.Name ?? "?";
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM020_UndisposedHandlerDisposable,
+                argument.Syntax.GetLocation(),
+                "'" + createdType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "' from 'out' of '" + method + "'",
+                code.Describe(),
+                NeverDisposed));
+        }
+
+        private static bool RunsPerUnitOfWork(OperationAnalysisContext context, IOperation operation, HandlerRecognizer handlers, out HandlerCode code)
+        {
+            code = handlers.Classify(operation, context.CancellationToken);
+            return code.RunsPerUnitOfWork
+                || MemoryRetentionOptions.GetBool(context.Options, operation.Syntax.SyntaxTree, AnalyzeOutsideHandlersKey, defaultValue: false);
+        }
+
+        private const string NeverDisposed = "never disposed";
 
         private static void AnalyzeCreation(OperationAnalysisContext context, IOperation creation, HandlerRecognizer handlers, DisposableTypes types, LocalReferenceIndex index)
         {
@@ -57,15 +117,32 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var code = handlers.Classify(creation, context.CancellationToken);
-            if (!code.RunsPerUnitOfWork
-                && !MemoryRetentionOptions.GetBool(context.Options, creation.Syntax.SyntaxTree, AnalyzeOutsideHandlersKey, defaultValue: false))
+            if (!RunsPerUnitOfWork(context, creation, handlers, out var code))
             {
                 return;
             }
 
             var result = Ownership.Analyze(creation, types, context.CancellationToken, index);
-            if (result.Fate != OwnershipFate.Leaked)
+            var severity = Descriptors.MEM020_UndisposedHandlerDisposable.DefaultSeverity;
+            string how;
+            string? gap = null;
+            if (result.Fate == OwnershipFate.Leaked)
+            {
+                how = NeverDisposed;
+            }
+            else if (result.Fate == OwnershipFate.Disposed && result.Gap == DisposalGap.EarlyExit && result.GapSite is not null)
+            {
+                how = "not disposed when the " + ExitName(result.GapSite) + " on line " + Line(result.GapSite) + " leaves first";
+                gap = "early_exit";
+            }
+            else if (result.Fate == OwnershipFate.Disposed && result.Gap == DisposalGap.ExceptionPath && result.GapSite is not null
+                && MemoryRetentionOptions.GetBool(context.Options, creation.Syntax.SyntaxTree, ExceptionPathsKey, defaultValue: false))
+            {
+                how = "not disposed when line " + Line(result.GapSite) + " throws before the 'Dispose' call";
+                gap = "exception";
+                severity = DiagnosticSeverity.Info;
+            }
+            else
             {
                 return;
             }
@@ -73,17 +150,35 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM020_UndisposedHandlerDisposable,
                 creation.Syntax.GetLocation(),
+                severity,
+                additionalLocations: null,
+                properties: gap is null ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(GapProperty, gap),
                 Describe(creation, createdType),
-                code.Describe()));
+                code.Describe(),
+                how));
         }
+
+        private static string ExitName(IOperation exit) => exit switch
+        {
+            IBranchOperation { BranchKind: BranchKind.Break } => "'break'",
+            IBranchOperation { BranchKind: BranchKind.Continue } => "'continue'",
+            IThrowOperation => "'throw'",
+            _ => "'return'",
+        };
+
+        private static string Line(IOperation operation)
+            => (operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>"'StreamReader'", or "'IDisposable' from 'BeginScope'" for a factory's result.</summary>
         private static string Describe(IOperation creation, ITypeSymbol createdType)
         {
             var typeName = createdType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
-            return creation is IInvocationOperation invocation
-                ? "'" + typeName + "' from '" + invocation.TargetMethod.Name + "'"
-                : "'" + typeName + "'";
+            return creation switch
+            {
+                IInvocationOperation invocation => "'" + typeName + "' from '" + invocation.TargetMethod.Name + "'",
+                IPropertyReferenceOperation property => "'" + typeName + "' from '" + property.Property.Name + "'",
+                _ => "'" + typeName + "'",
+            };
         }
 
         /// <summary>The type of the object a creation hands over: the constructed type, or a factory's (awaited) return type.</summary>

@@ -29,6 +29,7 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
         public static readonly string[] RecyclableMemoryStream = { "Microsoft.IO.RecyclableMemoryStream" };
         public static readonly string[] EntityFramework = { "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Abstractions" };
         public static readonly string[] Dataflow = { "System.Threading.Tasks.Dataflow" };
+        public static readonly string[] Npgsql = { "Npgsql" };
 
         /// <summary>Combines sets: <c>Packages.Of(Packages.Hosting, Packages.Quartz)</c>.</summary>
         public static string[] Of(params string[][] sets)
