@@ -263,7 +263,9 @@ namespace MemoryRetention.Analyzers.Rules
                 value = conversion.Operand;
             }
 
-            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean;
+            // A System.Type key (a per-type cache: serializers, accessors) is bounded by the program's types.
+            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean
+                || value.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         private static bool IsInCondition(IOperation operation)

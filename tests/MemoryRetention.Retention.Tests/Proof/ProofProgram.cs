@@ -24,6 +24,9 @@ namespace MemoryRetention.Retention.Tests.Proof
 
         /// <summary>Bytes allocated between the two marks (what a pool or a recycled stream saves).</summary>
         Allocated,
+
+        /// <summary>Assemblies loaded between the two marks and still loaded after a forced, aggressive full GC (AppDomain.GetAssemblies).</summary>
+        Assemblies,
     }
 
     /// <summary>
