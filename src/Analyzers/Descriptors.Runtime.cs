@@ -27,7 +27,7 @@ namespace MemoryRetention.Analyzers
         public static readonly DiagnosticDescriptor MEM061_AssemblyLoadPerUnitOfWork = Create(
             RuleIds.AssemblyLoadPerUnitOfWork,
             title: "An assembly or script is loaded into the default load context per invocation",
-            messageFormat: "{0} {1} loads an assembly that is never unloaded; every call adds one more for the life of the process",
+            messageFormat: "{0} {1} loads an assembly into a load context that is never unloaded; {2} for the life of the process",
             category: Categories.Reliability,
             severity: DiagnosticSeverity.Warning,
             description: "Assembly.Load(byte[]) and C# script evaluation load a new assembly on every call into a load context that cannot be unloaded. Per message, the process keeps every one of them. Load into a collectible AssemblyLoadContext that is unloaded, or cache by content.");

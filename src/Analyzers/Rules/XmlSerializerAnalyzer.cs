@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Linq;
-using System.Threading;
 using MemoryRetention.Analyzers.Flow;
 using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Infrastructure;
@@ -13,7 +12,8 @@ namespace MemoryRetention.Analyzers.Rules
     /// <summary>
     /// MEM060: an <c>XmlSerializer</c> built per unit of work with a constructor whose generated assembly the runtime
     /// does not cache (everything but <c>(Type)</c> and <c>(Type, string)</c>), or <c>XmlSerializer.FromTypes</c>.
-    /// Silent when the serializer is stored (a field, a dictionary, a lazy or GetOrAdd factory): that is the cache.
+    /// Silent when the serializer is stored (a field, a dictionary, a lazy or GetOrAdd factory): that is the cache
+    /// (<see cref="StoredValues"/>).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class XmlSerializerAnalyzer : MemoryAnalyzerBase
@@ -28,8 +28,6 @@ namespace MemoryRetention.Analyzers.Rules
         public const string CacheByTypeFix = "cacheByType";
 
         private const string XmlSerializerName = "System.Xml.Serialization.XmlSerializer";
-
-        private static readonly ImmutableHashSet<string> FactoryMethods = CollectionMembers.Adds.Union(new[] { "GetOrCreate", "GetOrCreateAsync", "Set", "EnsureInitialized" });
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM060_XmlSerializerPerUnitOfWork);
 
@@ -97,7 +95,7 @@ namespace MemoryRetention.Analyzers.Rules
         private static void Analyze(OperationAnalysisContext context, IOperation creation, string arguments, string? fix, HandlerRecognizer handlers, LocalReferenceIndex index)
         {
             var code = handlers.Classify(creation, context.CancellationToken);
-            if (!code.RunsPerUnitOfWork || IsStored(creation, index, context.CancellationToken))
+            if (!code.RunsPerUnitOfWork || StoredValues.IsStored(creation, index, context.CancellationToken))
             {
                 return;
             }
@@ -123,95 +121,6 @@ namespace MemoryRetention.Analyzers.Rules
                 && creation.Arguments.Skip(1).All(a => StaticInvariance.IsInvariant(a.Value))
                     ? CacheByTypeFix
                     : null;
-        }
-
-        /// <summary>
-        /// True when the serializer is kept beyond the call — assigned to a field, property or element, added to a
-        /// collection, returned from a factory lambda handed to GetOrAdd/Lazy — directly or through a local.
-        /// </summary>
-        private static bool IsStored(IOperation creation, LocalReferenceIndex index, CancellationToken cancellationToken)
-        {
-            if (IsStoredUse(creation, out var local))
-            {
-                return true;
-            }
-
-            if (local is null)
-            {
-                return false;
-            }
-
-            foreach (var reference in index.Get(OperationTree.Root(creation), local, cancellationToken))
-            {
-                if (reference is ILocalReferenceOperation && !OperationTree.IsWrite(reference) && IsStoredUse(reference, out _))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsStoredUse(IOperation value, out ILocalSymbol? local)
-        {
-            local = null;
-            var use = OperationTree.OuterConversion(value);
-            switch (use.Parent)
-            {
-                case IAssignmentOperation assignment when ReferenceEquals(assignment.Value, use):
-                    switch (assignment.Target)
-                    {
-                        case ILocalReferenceOperation target:
-                            local = target.Local;
-                            return false;
-                        case IFieldReferenceOperation:
-                        case IPropertyReferenceOperation:
-                        case IArrayElementReferenceOperation:
-                            return true;
-                        default:
-                            return false;
-                    }
-
-                case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
-                    local = declarator.Symbol;
-                    return false;
-                case IArgumentOperation { Parent: IInvocationOperation invocation }:
-                    return FactoryMethods.Contains(invocation.TargetMethod.Name);
-                case IArgumentOperation { Parent: IObjectCreationOperation { Type.Name: "Lazy" } }:
-                    return true;
-                case ICoalesceOperation coalesce when ReferenceEquals(coalesce.WhenNull, use):
-                    return IsStoredUse(coalesce, out local);
-                case IReturnOperation:
-                    return IsFactoryLambdaReturn(use);
-                default:
-                    return false;
-            }
-        }
-
-        /// <summary>A value returned by a lambda that is handed to a cache's factory parameter (GetOrAdd, GetOrCreate, Lazy).</summary>
-        private static bool IsFactoryLambdaReturn(IOperation use)
-        {
-            for (var current = use.Parent; current is not null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation lambda)
-                {
-                    var outer = lambda.Parent is IDelegateCreationOperation delegateCreation ? OperationTree.OuterConversion(delegateCreation) : OperationTree.OuterConversion(lambda);
-                    return outer.Parent switch
-                    {
-                        IArgumentOperation { Parent: IInvocationOperation invocation } => FactoryMethods.Contains(invocation.TargetMethod.Name),
-                        IArgumentOperation { Parent: IObjectCreationOperation { Type.Name: "Lazy" } } => true,
-                        _ => false,
-                    };
-                }
-
-                if (current is ILocalFunctionOperation)
-                {
-                    break;
-                }
-            }
-
-            // Returned from a method or local function: the caller owns it (and typically caches it).
-            return true;
         }
     }
 }
