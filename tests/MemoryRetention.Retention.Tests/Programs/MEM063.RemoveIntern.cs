@@ -2,76 +2,44 @@
 //! fix: MEM063_RemoveIntern
 //! action: remove string.Intern
 //! measure: alive
-//! unit: message strings kept by the intern pool
+//! unit: interned trader names kept
 //! invocations: 5,000
 //! flagged-at-least: 4,500
-//! fixed-at-most: 50
+//! fixed-at-most: 20
 //
-// A BackgroundService on the Generic Host interns the order id of every message it processes. Every id is distinct,
-// and the runtime's intern pool keeps each one for the life of the process; the fix removes the call.
+// A worker interns a string from every trade "to dedupe" it — but the names come from the messages, and the runtime's
+// intern pool is never emptied: every distinct name stays for the life of the process. The fix removes the call.
 using System;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-public sealed class Inbox
+public sealed class TradeWorker : BackgroundService
 {
-    public Channel<string> OrderIds { get; } = Channel.CreateBounded<string>(256);
-    public long Characters;
-    public int Processed;
-    public int Expected;
-    public TaskCompletionSource AllDone { get; } = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-}
+    private readonly Inbox<int> _inbox;
+    private readonly Action<object> _track;
 
-public sealed class OrderIndexer : BackgroundService
-{
-    private readonly Inbox _inbox;
-
-    public OrderIndexer(Inbox inbox) => _inbox = inbox;
+    public TradeWorker(Inbox<int> inbox, Action<object> track)
+    {
+        _inbox = inbox;
+        _track = track;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var orderId in _inbox.OrderIds.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var trade in _inbox.Reader.ReadAllAsync(stoppingToken))
         {
-            var key = string.Intern(orderId); // flagged: MEM063
-            Interlocked.Add(ref _inbox.Characters, key.Length);
-            if (Interlocked.Increment(ref _inbox.Processed) == _inbox.Expected)
-            {
-                _inbox.AllDone.TrySetResult();
-            }
+            var name = "proof-trader-" + Guid.NewGuid().ToString("N") + "-" + trade;
+            _track(name);
+            var trader = string.Intern(name); // flagged: MEM063
+            _inbox.Complete(trader.Length + trade % 31);
         }
     }
 }
 
 public static class Scenario
 {
-    public static async Task<string> RunAsync(int invocations, Action<object> track, Func<string, Task> mark)
-    {
-        // No default configuration sources: no appsettings file watchers (inotify instances are scarce on CI machines).
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        var inbox = new Inbox { Expected = invocations };
-        builder.Services.AddSingleton(inbox);
-        builder.Services.AddHostedService<OrderIndexer>();
-        using var host = builder.Build();
-        await host.StartAsync();
-        await mark("start");
-        for (var i = 0; i < invocations; i++)
-        {
-            await inbox.OrderIds.Writer.WriteAsync(NewOrderId(track));
-        }
-
-        await inbox.AllDone.Task;
-        await mark("end");
-        await host.StopAsync();
-        return $"processed {inbox.Processed}, characters {inbox.Characters}";
-    }
-
-    private static string NewOrderId(Action<object> track)
-    {
-        var orderId = Guid.NewGuid().ToString("N");
-        track(orderId);
-        return orderId;
-    }
+    public static Task<string> RunAsync(int invocations, Action<object> track, Func<string, Task> mark)
+        => GenericHost.RunAsync(invocations, i => i, mark, services => services.AddSingleton(track).AddHostedService<TradeWorker>());
 }

@@ -338,7 +338,7 @@ namespace MemoryRetention.Retention.Tests.Proof
                         alive = _tracked.Count(r => r.IsAlive);
                     }
 
-                    _end = new Measurement(tracked, alive, handles, timers, heap, allocated, string.Empty) { Assemblies = assemblies };
+                    _end = new Measurement(tracked, alive, handles, timers, heap, allocated, assemblies, string.Empty);
                 }
                 else
                 {
@@ -367,11 +367,8 @@ namespace MemoryRetention.Retention.Tests.Proof
     }
 
     /// <summary>What one run of a program left behind at its <c>mark("end")</c>, and what it returned.</summary>
-    public sealed record Measurement(int Tracked, int Alive, int Handles, long Timers, long HeapBytes, long AllocatedBytes, string Result)
+    public sealed record Measurement(int Tracked, int Alive, int Handles, long Timers, long HeapBytes, long AllocatedBytes, int Assemblies, string Result)
     {
-        /// <summary>Assemblies loaded between the marks and still loaded after a full GC.</summary>
-        public int Assemblies { get; init; }
-
         public Measurement WithResult(string result) => this with { Result = result };
 
         public long Of(Measure measure) => measure switch
