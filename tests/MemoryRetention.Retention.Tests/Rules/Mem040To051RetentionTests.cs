@@ -40,7 +40,7 @@ namespace MemoryRetention.Retention.Tests.Rules
         private static ServiceProvider CreateServices(string database)
         {
             var services = new ServiceCollection();
-            services.AddDbContext<ItemsDb>(o => o.UseInMemoryDatabase(database));
+            services.AddDbContext<ItemsDb>(o => o.UseInMemoryDatabase(database).ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.ManyServiceProvidersCreatedWarning)));
             var provider = services.BuildServiceProvider();
             using var scope = provider.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<ItemsDb>();

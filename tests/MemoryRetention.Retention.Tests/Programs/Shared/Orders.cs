@@ -3,6 +3,7 @@
 using System;
 using System.Linq;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 public sealed class Order
@@ -28,12 +29,16 @@ public static class OrdersData
     public static void Add(IServiceCollection services, int count)
     {
         var name = "orders-" + Guid.NewGuid().ToString("N");
-        services.AddDbContext<OrdersDb>(o => o.UseInMemoryDatabase(name), optionsLifetime: ServiceLifetime.Singleton);
-        services.AddDbContextFactory<OrdersDb>(o => o.UseInMemoryDatabase(name));
+        // EF Core's cache of internal service providers is process-wide and shared with every other test of the run
+        // (MEM068's tests fill it on purpose): past twenty it throws ManyServiceProvidersCreatedWarning, so ignore it.
+        services.AddDbContext<OrdersDb>(o => o.UseInMemoryDatabase(name).ConfigureWarnings(Quiet), optionsLifetime: ServiceLifetime.Singleton);
+        services.AddDbContextFactory<OrdersDb>(o => o.UseInMemoryDatabase(name).ConfigureWarnings(Quiet));
         using var provider = services.BuildServiceProvider();
         using var scope = provider.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<OrdersDb>();
         db.Orders.AddRange(Enumerable.Range(1, count).Select(i => new Order { Id = i, Lines = new byte[512] }));
         db.SaveChanges();
     }
+
+    private static void Quiet(WarningsConfigurationBuilder warnings) => warnings.Ignore(CoreEventId.ManyServiceProvidersCreatedWarning);
 }
