@@ -365,6 +365,12 @@ namespace MemoryRetention.Analyzers.Rules
                 return true;
             }
 
+            // A System.Type key (a per-type cache: `Serializers.GetOrAdd(message.GetType(), …)`) is bounded by the program's types.
+            if (value.Type is INamedTypeSymbol { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } })
+            {
+                return true;
+            }
+
             switch (value)
             {
                 case IFieldReferenceOperation field when field.Field.IsConst || (field.Field.IsStatic && field.Field.IsReadOnly && field.Field.Type.SpecialType != SpecialType.None):
