@@ -46,9 +46,15 @@ namespace MemoryRetention.Analyzers.Handlers
         /// The entry point a lambda or anonymous method is, when it is passed to a registration call (a Quartz
         /// delegate job, an Akka <c>Receive</c>, a timer callback, a consumer's <c>ReceivedAsync +=</c> …), or null.
         /// </summary>
-        public HandlerEntryPoint? GetLambdaEntryPoint(IAnonymousFunctionOperation lambda)
+        public HandlerEntryPoint? GetLambdaEntryPoint(IAnonymousFunctionOperation lambda) => GetDelegateEntryPoint(lambda);
+
+        /// <summary>
+        /// The entry point a delegate source — a lambda, or a method group (<c>consumer.Received += OnReceived</c>,
+        /// <c>new Timer(OnTick, …)</c>) — is when it is passed to a registration call or added to a handler event, or null.
+        /// </summary>
+        public HandlerEntryPoint? GetDelegateEntryPoint(IOperation function)
         {
-            IOperation? current = lambda.Parent;
+            IOperation? current = function.Parent;
             while (current is IDelegateCreationOperation || current is IConversionOperation)
             {
                 current = current.Parent;

@@ -22,7 +22,9 @@ namespace MemoryRetention.Analyzers.Infrastructure
         /// are looked up in the assemblies their name suggests, then, if not found there, in every reference.
         /// </summary>
         internal static readonly ImmutableArray<(string Namespace, ImmutableArray<string> Assemblies)> Frameworks = ImmutableArray.Create(
-            Gate("Microsoft.Extensions", "Microsoft.Extensions"),
+            // Libraries put their DI extension classes in Microsoft.Extensions.DependencyInjection (EF Core's
+            // EntityFrameworkServiceCollectionExtensions lives in Microsoft.EntityFrameworkCore.dll).
+            Gate("Microsoft.Extensions", "Microsoft.Extensions", "Microsoft.EntityFrameworkCore"),
             Gate("Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore"),
             Gate("Microsoft.IO", "Microsoft.IO"),
             Gate("Microsoft.Azure.WebJobs", "Microsoft.Azure.WebJobs"),

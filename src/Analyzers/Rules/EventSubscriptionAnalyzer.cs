@@ -209,7 +209,7 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM030_EventSubscriptionNotRemoved,
                 syntax.GetLocation(),
-                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.RunsPerUnitOfWork ? UnsubscribeFix : DisposeFix),
+                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.IsInUnitOfWorkBody ? UnsubscribeFix : DisposeFix),
                 what,
                 publisher + " ('" + eventReference.Event.Name + "')",
                 string.Empty));

@@ -17,15 +17,12 @@ namespace MemoryRetention.Analyzers.Rules
     /// MEM002: the same for private instance fields of long-lived handlers (hosted services, singletons, actors, grains,
     /// Mediator handlers), and for a local collection declared before a worker loop and added to inside it.
     /// Per type (symbol start/end): all uses of a private field are in its type, so "nothing removes" is decided there.
-    /// Reachability: the add is in handler code, or in a method of the same type that handler code calls, following
-    /// calls up to <see cref="CallDepth"/> levels.
+    /// Reachability: the add runs per unit of work — in handler code, or in code it reaches through calls (the shared
+    /// <see cref="HandlerRecognizer.Classify"/> answer; see docs/reachability.md for what is followed and its bounds).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class GrowingCollectionAnalyzer : MemoryAnalyzerBase
     {
-        /// <summary>How many levels of calls within the type are followed from handler code to the add.</summary>
-        public const int CallDepth = 3;
-
         public const string FixProperty = "fix";
         public const string ScopedFix = "scoped";
 
@@ -115,9 +112,6 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var calls = new ConcurrentBag<(ISymbol Caller, ISymbol Callee)>();
-            var handlerMethods = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-
             context.RegisterOperationAction(
                 c =>
                 {
@@ -137,23 +131,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.FieldReference);
 
-            context.RegisterOperationAction(
-                c =>
-                {
-                    var invocation = (IInvocationOperation)c.Operation;
-                    var target = invocation.TargetMethod.OriginalDefinition;
-                    if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type))
-                    {
-                        calls.Add((c.ContainingSymbol, target));
-                        if (handlers.Classify(invocation, c.CancellationToken).RunsPerUnitOfWork)
-                        {
-                            handlerMethods[target] = true;
-                        }
-                    }
-                },
-                OperationKind.Invocation);
-
-            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived, boundable, longLived ? SingletonCallers.For(handlers) : null));
+            context.RegisterSymbolEndAction(c => Report(c, states, longLived, boundable));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -365,12 +343,6 @@ namespace MemoryRetention.Analyzers.Rules
                 return true;
             }
 
-            // A System.Type key (a per-type cache: `Serializers.GetOrAdd(message.GetType(), …)`) is bounded by the program's types.
-            if (value.Type is INamedTypeSymbol { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } })
-            {
-                return true;
-            }
-
             switch (value)
             {
                 case IFieldReferenceOperation field when field.Field.IsConst || (field.Field.IsStatic && field.Field.IsReadOnly && field.Field.Type.SpecialType != SpecialType.None):
@@ -451,7 +423,9 @@ namespace MemoryRetention.Analyzers.Rules
                 value = conversion.Operand;
             }
 
-            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean;
+            // A System.Type key (a per-type cache: serializers, accessors) is bounded by the program's types.
+            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean
+                || value.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         private static bool IsInCondition(IOperation operation)
@@ -491,29 +465,9 @@ namespace MemoryRetention.Analyzers.Rules
         private static void Report(
             SymbolAnalysisContext context,
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
-            ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls,
-            ConcurrentDictionary<ISymbol, bool> handlerMethods,
             bool longLived,
-            ImmutableHashSet<INamedTypeSymbol> boundable,
-            SingletonCallers? outsideCallers)
+            ImmutableHashSet<INamedTypeSymbol> boundable)
         {
-            // Methods of this type reachable from handler code within CallDepth calls.
-            var reachable = new HashSet<ISymbol>(handlerMethods.Keys, SymbolEqualityComparer.Default);
-            var frontier = reachable.ToList();
-            for (var depth = 1; depth < CallDepth && frontier.Count > 0; depth++)
-            {
-                var next = new List<ISymbol>();
-                foreach (var (caller, callee) in calls)
-                {
-                    if (frontier.Contains(caller, SymbolEqualityComparer.Default) && reachable.Add(callee))
-                    {
-                        next.Add(callee);
-                    }
-                }
-
-                frontier = next;
-            }
-
             foreach (var state in states.Values)
             {
                 if (state.Shrinks || state.Escapes || state.Adds.Count == 0)
@@ -537,29 +491,12 @@ namespace MemoryRetention.Analyzers.Rules
                 // In source order: the operation actions ran concurrently, and the finding must not move between builds.
                 foreach (var (site, method, code) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
                 {
-                    string? where = null;
-                    if (code.RunsPerUnitOfWork)
-                    {
-                        where = code.Describe();
-                    }
-                    else if (method is not null && reachable.Contains(method.OriginalDefinition))
-                    {
-                        where = "in '" + method.Name + "', which task-handler code calls";
-                    }
-
-                    else if (outsideCallers is not null && method is IMethodSymbol inType
-                        && DescribeOutsideCaller(inType, calls, outsideCallers, context.CancellationToken) is { } outside)
-                    {
-                        // A method of a type that lives for the process (a registered singleton) that per-unit-of-work code elsewhere calls.
-                        where = outside;
-                    }
-
-                    if (where is null)
+                    if (!code.RunsPerUnitOfWork)
                     {
                         continue;
                     }
 
-                    where += unbounded;
+                    var where = code.Describe() + unbounded;
 
                     var descriptor = state.Field.IsStatic ? Descriptors.MEM001_StaticCollectionGrows : Descriptors.MEM002_HandlerCollectionGrows;
                     var properties = state.UsedIn.Count == 1 && code.RunsPerUnitOfWork && code.Kind == HandlerCodeKind.EntryPointBody
@@ -581,40 +518,6 @@ namespace MemoryRetention.Analyzers.Rules
                     break; // one finding per field
                 }
             }
-        }
-
-        /// <summary>
-        /// The add sits in <paramref name="method"/> (or a private helper that a non-private method of the type calls, up
-        /// to <see cref="CallDepth"/> levels): a call site outside the type that runs per unit of work.
-        /// </summary>
-        private static string? DescribeOutsideCaller(IMethodSymbol method, ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls, SingletonCallers outsideCallers, CancellationToken cancellationToken)
-        {
-            var frontier = new List<IMethodSymbol> { method };
-            var seen = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { method.OriginalDefinition };
-            for (var depth = 0; depth < CallDepth && frontier.Count > 0; depth++)
-            {
-                var next = new List<IMethodSymbol>();
-                foreach (var candidate in frontier)
-                {
-                    if (candidate.MethodKind == MethodKind.Ordinary && candidate.DeclaredAccessibility != Accessibility.Private && !candidate.IsStatic
-                        && outsideCallers.FindPerUnitOfWorkCaller(candidate, cancellationToken) is { } caller)
-                    {
-                        return "in '" + candidate.ContainingType?.Name + "." + candidate.Name + "', called " + caller;
-                    }
-
-                    foreach (var (from, to) in calls)
-                    {
-                        if (SymbolEqualityComparer.Default.Equals(to, candidate.OriginalDefinition) && from is IMethodSymbol callerInType && seen.Add(callerInType.OriginalDefinition))
-                        {
-                            next.Add(callerInType);
-                        }
-                    }
-                }
-
-                frontier = next;
-            }
-
-            return null;
         }
 
         /// <summary>MEM002 for locals: a collection declared before a worker loop, added to in every iteration, never shrunk.</summary>
