@@ -99,6 +99,7 @@ public sealed class Router : BackgroundService
     private readonly Dictionary<string, int> _byQueue = new Dictionary<string, int>();
     private readonly Dictionary<Direction, int> _byDirection = new Dictionary<Direction, int>();
     private readonly Dictionary<string, int> _byMessage = new Dictionary<string, int>();
+    private readonly Dictionary<System.Type, int> _byType = new Dictionary<System.Type, int>();
     private readonly IOptions<Settings> _options;
     private readonly Queue<string> _inbox = new Queue<string>();
 
@@ -127,6 +128,7 @@ public sealed class Router : BackgroundService
             }
 
             var message = _inbox.Peek();
+            _byType[message.GetType()] = 1;                           // one entry per type of the program
             {|MEM002:_byMessage[message] = 1|};                     // message data: grows
             await Task.Delay(1000, stoppingToken);
         }
