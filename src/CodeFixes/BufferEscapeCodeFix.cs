@@ -24,6 +24,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class BufferEscapeCodeFix : CodeFixProvider
     {
         public const string EquivalenceKey = "MEM011_CaptureOnlyTheLength";
+        public const string CopyEquivalenceKey = "MEM011_CopyTheBytes";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.BufferEscapes);
 
@@ -39,6 +40,18 @@ namespace MemoryRetention.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
+                if (diagnostic.Id == RuleIds.BufferEscapes
+                    && diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var copy) && copy == BufferEscapeAnalyzer.CopyFix
+                    && CopyTarget(root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)) is { } stored)
+                {
+                    var copyDocument = context.Document;
+                    var copyNode = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                    context.RegisterCodeFix(
+                        CodeAction.Create($"Store a copy ('{stored}.ToArray()')", ct => ApplyAsync(copyDocument, copyNode, diagnostic, ct), CopyEquivalenceKey),
+                        diagnostic);
+                    continue;
+                }
+
                 if (diagnostic.Id != RuleIds.BufferEscapes
                     || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var fix) || fix != BufferEscapeAnalyzer.CaptureLengthFix
                     || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.LocalProperty, out var local) || local is null)
@@ -75,8 +88,45 @@ namespace MemoryRetention.CodeFixes
             return uses.Length == 0 || uses.Length != all ? null : (lambda, statement, uses);
         }
 
+        /// <summary>The stored expression: the right side of a reported assignment, or the reported value itself.</summary>
+        private static ExpressionSyntax? CopyTarget(SyntaxNode node)
+        {
+            var expression = node switch
+            {
+                AssignmentExpressionSyntax assignment => assignment.Right,
+                ArgumentSyntax argument => argument.Expression,
+                ExpressionSyntax value => value,
+                _ => null,
+            };
+
+            // `.ToArray()` binds tighter than anything but a primary expression.
+            return expression is InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax or ObjectCreationExpressionSyntax or ElementAccessExpressionSyntax
+                ? expression
+                : null;
+        }
+
+        private static async Task<Document> CopyAsync(Document document, SyntaxNode node, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (root is null || CopyTarget(node) is not { } stored)
+            {
+                return document;
+            }
+
+            // T[] converts implicitly to Memory<T>, ReadOnlyMemory<T> and ArraySegment<T>: the destination keeps its type.
+            var copy = SyntaxFactory.InvocationExpression(
+                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, stored.WithoutTrivia(), SyntaxFactory.IdentifierName("ToArray")))
+                .WithTriviaFrom(stored);
+            return document.WithSyntaxRoot(root.ReplaceNode(stored, copy));
+        }
+
         private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
+            if (diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var copyFix) && copyFix == BufferEscapeAnalyzer.CopyFix)
+            {
+                return await CopyAsync(document, node, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var fix) || fix != BufferEscapeAnalyzer.CaptureLengthFix
                 || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.LocalProperty, out var local) || local is null)
             {

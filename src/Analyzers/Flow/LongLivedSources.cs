@@ -14,6 +14,7 @@ namespace MemoryRetention.Analyzers.Flow
     public sealed class LongLivedSources
     {
         private readonly HandlerRecognizer _handlers;
+        private readonly LifetimeService _lifetimes;
         private readonly INamedTypeSymbol? _cancellationToken;
         private readonly INamedTypeSymbol? _cancellationTokenSource;
         private readonly INamedTypeSymbol? _hostApplicationLifetime;
@@ -23,6 +24,7 @@ namespace MemoryRetention.Analyzers.Flow
         public LongLivedSources(Compilation compilation, HandlerRecognizer handlers)
         {
             _handlers = handlers;
+            _lifetimes = LifetimeService.For(handlers);
             _cancellationToken = KnownTypes.Get(compilation, "System.Threading.CancellationToken");
             _cancellationTokenSource = KnownTypes.Get(compilation, "System.Threading.CancellationTokenSource");
             _hostApplicationLifetime = KnownTypes.Get(compilation, "Microsoft.Extensions.Hosting.IHostApplicationLifetime");
@@ -116,13 +118,14 @@ namespace MemoryRetention.Analyzers.Flow
             }
         }
 
-        /// <summary>True when instances of <paramref name="type"/> live for the process (a long-lived handler type).</summary>
-        public bool IsLongLivedType(INamedTypeSymbol? type)
-            => _handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
+        /// <summary>The lifetime service these answers come from.</summary>
+        public LifetimeService Lifetimes => _lifetimes;
 
-        /// <summary>A field that outlives one invocation: static, or of a long-lived handler (read through <c>this</c>).</summary>
-        public bool IsLongLivedMember(IFieldSymbol field, IOperation? instance)
-            => field.IsStatic || (instance is IInstanceReferenceOperation && IsLongLivedType(field.ContainingType));
+        /// <summary>True when instances of <paramref name="type"/> live for the process (see <see cref="LifetimeService"/>).</summary>
+        public bool IsLongLivedType(INamedTypeSymbol? type) => _lifetimes.LivesForProcess(type);
+
+        /// <summary>A field that outlives one invocation: static, or of a type that lives for the process (read through <c>this</c>).</summary>
+        public bool IsLongLivedMember(IFieldSymbol field, IOperation? instance) => _lifetimes.IsLongLivedMember(field, instance);
 
         private bool IsLifetimeToken(IPropertySymbol property)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -13,21 +14,152 @@ namespace MemoryRetention.Analyzers.Handlers
     /// Built lazily, at most once per compilation, and only when a rule asks: trees are pre-filtered by text, and
     /// only the matching invocations are bound.
     /// </summary>
+    /// <summary>A DI lifetime, as <c>Microsoft.Extensions.DependencyInjection.ServiceLifetime</c> names them.</summary>
+    public enum ServiceLifetimeKind
+    {
+        Singleton,
+        Scoped,
+        Transient,
+    }
+
+    /// <summary>One registration call the compilation makes.</summary>
+    public sealed class ServiceRegistration
+    {
+        public ServiceRegistration(INamedTypeSymbol service, INamedTypeSymbol? implementation, ServiceLifetimeKind lifetime, bool constructedByContainer, bool keyed, bool hosted, InvocationExpressionSyntax syntax, LambdaExpressionSyntax? factory)
+        {
+            Service = service;
+            Implementation = implementation;
+            Lifetime = lifetime;
+            ConstructedByContainer = constructedByContainer;
+            Keyed = keyed;
+            Hosted = hosted;
+            Syntax = syntax;
+            Factory = factory;
+        }
+
+        /// <summary>The service type (original definition).</summary>
+        public INamedTypeSymbol Service { get; }
+
+        /// <summary>The implementation class (original definition), when the registration names or returns one.</summary>
+        public INamedTypeSymbol? Implementation { get; }
+
+        public ServiceLifetimeKind Lifetime { get; }
+
+        /// <summary>True when the container calls the implementation's constructor (not a factory, not an instance).</summary>
+        public bool ConstructedByContainer { get; }
+
+        public bool Keyed { get; }
+
+        /// <summary>AddHostedService: a singleton the host starts.</summary>
+        public bool Hosted { get; }
+
+        /// <summary>The registration call.</summary>
+        public InvocationExpressionSyntax Syntax { get; }
+
+        /// <summary>The factory lambda, for a factory registration.</summary>
+        public LambdaExpressionSyntax? Factory { get; }
+    }
+
     internal sealed class RegistrationIndex
     {
         private static readonly string[] Triggers =
         {
             "AddSingleton", "TryAddSingleton", "Enqueue", "Schedule", "AddOrUpdate", "ContinueJobWith", "FromExpression", "AddMediator",
             "AddScoped", "TryAddScoped", "AddDbContext", "AddDbContextPool",
+            "AddTransient", "TryAddTransient", "AddHostedService",
+            "AddKeyedSingleton", "TryAddKeyedSingleton", "AddKeyedScoped", "TryAddKeyedScoped", "AddKeyedTransient", "TryAddKeyedTransient",
+            "GetGrain",
         };
 
-        private RegistrationIndex(ImmutableHashSet<ISymbol> singletons, ImmutableHashSet<ISymbol> scoped, ImmutableHashSet<ISymbol> hangfireJobs, HandlerLifetime? mediatorLifetime)
+        private RegistrationIndex(
+            ImmutableHashSet<ISymbol> singletons,
+            ImmutableHashSet<ISymbol> scoped,
+            ImmutableHashSet<ISymbol> hangfireJobs,
+            HandlerLifetime? mediatorLifetime,
+            ImmutableArray<ServiceRegistration> registrations,
+            ImmutableDictionary<ISymbol, ImmutableHashSet<string>> grainKeys)
         {
             Singletons = singletons;
             Scoped = scoped;
             HangfireJobs = hangfireJobs;
             MediatorLifetime = mediatorLifetime;
+            Registrations = registrations;
+            GrainKeys = grainKeys;
+            var byService = new Dictionary<ISymbol, ImmutableArray<ServiceRegistration>.Builder>(SymbolEqualityComparer.Default);
+            var byImplementation = new Dictionary<ISymbol, ImmutableArray<ServiceRegistration>.Builder>(SymbolEqualityComparer.Default);
+            foreach (var registration in registrations)
+            {
+                Add(byService, registration.Service, registration);
+                if (registration.Implementation is not null)
+                {
+                    Add(byImplementation, registration.Implementation, registration);
+                }
+            }
+
+            ByService = byService.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default);
+            ByImplementation = byImplementation.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default);
+
+            // What reachability asks: the types created per resolution, and the implementations registered for a service.
+            var transient = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+            var implementations = new Dictionary<ISymbol, ImmutableHashSet<ISymbol>.Builder>(SymbolEqualityComparer.Default);
+            foreach (var registration in registrations)
+            {
+                if (registration.Lifetime == ServiceLifetimeKind.Transient)
+                {
+                    transient.Add(registration.Service);
+                    if (registration.Implementation is not null)
+                    {
+                        transient.Add(registration.Implementation);
+                    }
+                }
+
+                if (registration.Implementation is not null && !SymbolEqualityComparer.Default.Equals(registration.Service, registration.Implementation))
+                {
+                    if (!implementations.TryGetValue(registration.Service, out var set))
+                    {
+                        implementations[registration.Service] = set = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+                    }
+
+                    set.Add(registration.Implementation);
+                }
+            }
+
+            Transient = transient.ToImmutable();
+            Implementations = implementations.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default);
+
+            static void Add(Dictionary<ISymbol, ImmutableArray<ServiceRegistration>.Builder> map, ISymbol key, ServiceRegistration value)
+            {
+                if (!map.TryGetValue(key, out var list))
+                {
+                    map[key] = list = ImmutableArray.CreateBuilder<ServiceRegistration>();
+                }
+
+                list.Add(value);
+            }
         }
+
+        /// <summary>Service and implementation types (original definitions) registered as transient (AddTransient, keyed, TryAdd…).</summary>
+        public ImmutableHashSet<ISymbol> Transient { get; }
+
+        /// <summary>Per service type (original definition), the implementation types the compilation registers for it.</summary>
+        public ImmutableDictionary<ISymbol, ImmutableHashSet<ISymbol>> Implementations { get; }
+
+        /// <summary>Every DI registration the compilation makes (AddSingleton/AddScoped/AddTransient, TryAdd*, keyed, AddHostedService, AddDbContext).</summary>
+        public ImmutableArray<ServiceRegistration> Registrations { get; }
+
+        /// <summary>Registrations by service type (original definition: an open generic registration and its closed uses share one key).</summary>
+        public ImmutableDictionary<ISymbol, ImmutableArray<ServiceRegistration>> ByService { get; }
+
+        /// <summary>Registrations by implementation type (original definition), when the registration names one.</summary>
+        public ImmutableDictionary<ISymbol, ImmutableArray<ServiceRegistration>> ByImplementation { get; }
+
+        /// <summary>
+        /// Orleans: per grain interface (original definition) the keys that <c>GetGrain&lt;T&gt;(key)</c> calls pass — the
+        /// constant's text, or <see cref="DynamicGrainKey"/> for a key computed at run time.
+        /// </summary>
+        public ImmutableDictionary<ISymbol, ImmutableHashSet<string>> GrainKeys { get; }
+
+        public const string DynamicGrainKey = "\0dynamic";
 
         /// <summary>Types (original definitions) the compilation registers with a singleton lifetime.</summary>
         public ImmutableHashSet<ISymbol> Singletons { get; }
@@ -47,6 +179,8 @@ namespace MemoryRetention.Analyzers.Handlers
             var scoped = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
             var jobs = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
             HandlerLifetime? mediatorLifetime = null;
+            var registrations = ImmutableArray.CreateBuilder<ServiceRegistration>();
+            var grainKeys = new Dictionary<ISymbol, HashSet<string>>(SymbolEqualityComparer.Default);
 
             foreach (var tree in compilation.SyntaxTrees)
             {
@@ -93,11 +227,27 @@ namespace MemoryRetention.Analyzers.Handlers
                         continue;
                     }
 
-                    if (name == "AddSingleton" || name == "TryAddSingleton")
+                    if (name == "GetGrain")
+                    {
+                        AddGrainKey(model, invocation, method, grainKeys);
+                        continue;
+                    }
+
+                    var lifetime = RegistrationLifetime(name);
+                    if (lifetime is not null && ReadRegistration(model, invocation, method, lifetime.Value) is { } registration)
+                    {
+                        registrations.Add(registration);
+                        if (registration.Lifetime == ServiceLifetimeKind.Singleton && registration.Implementation is not null)
+                        {
+                            singletons.Add(registration.Implementation);
+                        }
+                    }
+
+                    if (name == "AddSingleton" || name == "TryAddSingleton" || name == "AddKeyedSingleton" || name == "TryAddKeyedSingleton" || name == "AddHostedService")
                     {
                         AddRegisteredTypes(model, invocation, method, singletons, allTypeArguments: false);
                     }
-                    else if (name == "AddScoped" || name == "TryAddScoped" || name == "AddDbContext" || name == "AddDbContextPool")
+                    else if (name == "AddScoped" || name == "TryAddScoped" || name == "AddKeyedScoped" || name == "TryAddKeyedScoped" || name == "AddDbContext" || name == "AddDbContextPool")
                     {
                         AddRegisteredTypes(model, invocation, method, scoped, allTypeArguments: true);
                     }
@@ -112,10 +262,134 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
-            return new RegistrationIndex(singletons.ToImmutable(), scoped.ToImmutable(), jobs.ToImmutable(), mediatorLifetime);
+            return new RegistrationIndex(
+                singletons.ToImmutable(),
+                scoped.ToImmutable(),
+                jobs.ToImmutable(),
+                mediatorLifetime,
+                registrations.ToImmutable(),
+                grainKeys.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), SymbolEqualityComparer.Default));
         }
 
-        private static string? GetName(ExpressionSyntax expression)
+        private static ServiceLifetimeKind? RegistrationLifetime(string name)
+        {
+            if (name.EndsWith("Singleton", StringComparison.Ordinal) || name == "AddHostedService")
+            {
+                return ServiceLifetimeKind.Singleton;
+            }
+
+            if (name.EndsWith("Scoped", StringComparison.Ordinal) || name == "AddDbContext" || name == "AddDbContextPool")
+            {
+                return ServiceLifetimeKind.Scoped;
+            }
+
+            return name.EndsWith("Transient", StringComparison.Ordinal) ? ServiceLifetimeKind.Transient : (ServiceLifetimeKind?)null;
+        }
+
+        /// <summary>
+        /// Reads one registration call: <c>AddX&lt;TService, TImplementation&gt;()</c>, <c>AddX&lt;T&gt;()</c>,
+        /// <c>AddX(typeof(TService), typeof(TImplementation))</c> (open generics too), a factory lambda
+        /// (<c>AddX&lt;TService&gt;(sp =&gt; new Impl(…))</c>: the implementation is what the lambda returns; the container
+        /// does not call its constructor), or an instance (<c>AddSingleton&lt;TService&gt;(instance)</c>).
+        /// </summary>
+        private static ServiceRegistration? ReadRegistration(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, ServiceLifetimeKind lifetime)
+        {
+            INamedTypeSymbol? service = null;
+            INamedTypeSymbol? implementation = null;
+            var byContainer = true;
+            LambdaExpressionSyntax? factory = null;
+            var keyed = method.Name.IndexOf("Keyed", StringComparison.Ordinal) >= 0;
+
+            if (method.TypeArguments.Length >= 1)
+            {
+                service = method.TypeArguments[0] as INamedTypeSymbol;
+                implementation = method.TypeArguments[method.TypeArguments.Length - 1] as INamedTypeSymbol;
+            }
+
+            var arguments = invocation.ArgumentList.Arguments;
+            var offset = method.ReducedFrom is null && method.IsExtensionMethod ? 1 : 0;
+            var typeOfs = new List<INamedTypeSymbol>();
+            for (var i = 0; i < arguments.Count; i++)
+            {
+                var expression = arguments[i].Expression;
+                var parameterIndex = i + offset;
+                var parameterName = parameterIndex < method.Parameters.Length ? method.Parameters[parameterIndex].Name : string.Empty;
+                if (expression is TypeOfExpressionSyntax typeOf)
+                {
+                    if (model.GetTypeInfo(typeOf.Type).Type is INamedTypeSymbol named)
+                    {
+                        typeOfs.Add(named);
+                    }
+                }
+                else if (expression is LambdaExpressionSyntax lambda)
+                {
+                    factory = lambda;
+                    byContainer = false;
+                    implementation = lambda.Body is ExpressionSyntax body && model.GetTypeInfo(body).Type is INamedTypeSymbol { TypeKind: TypeKind.Class } created
+                        ? created
+                        : (method.TypeArguments.Length == 2 ? implementation : null);
+                }
+                else if (parameterName == "implementationInstance" || parameterName == "instance")
+                {
+                    byContainer = false;
+                    implementation = model.GetTypeInfo(expression).Type as INamedTypeSymbol ?? implementation;
+                }
+            }
+
+            if (typeOfs.Count > 0)
+            {
+                service ??= typeOfs[0];
+                implementation = typeOfs[typeOfs.Count - 1];
+                if (typeOfs.Count == 1 && method.TypeArguments.Length == 0)
+                {
+                    service = typeOfs[0];
+                }
+            }
+
+            if (service is null)
+            {
+                service = implementation;
+            }
+
+            if (service is null || service.TypeKind == TypeKind.Error)
+            {
+                return null;
+            }
+
+            return new ServiceRegistration(
+                service.OriginalDefinition,
+                implementation?.TypeKind == TypeKind.Class ? implementation.OriginalDefinition : null,
+                lifetime,
+                byContainer && implementation?.TypeKind == TypeKind.Class,
+                keyed,
+                method.Name == "AddHostedService",
+                invocation,
+                factory);
+        }
+
+        private static void AddGrainKey(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, Dictionary<ISymbol, HashSet<string>> grainKeys)
+        {
+            if (method.TypeArguments.Length != 1
+                || method.TypeArguments[0] is not INamedTypeSymbol grainInterface
+                || method.ContainingNamespace?.ToDisplayString().StartsWith("Orleans", StringComparison.Ordinal) != true
+                || invocation.ArgumentList.Arguments.Count == 0)
+            {
+                return;
+            }
+
+            var key = invocation.ArgumentList.Arguments[0].Expression;
+            var constant = model.GetConstantValue(key);
+            var text = constant.HasValue ? constant.Value?.ToString() ?? "null" : DynamicGrainKey;
+            if (!grainKeys.TryGetValue(grainInterface.OriginalDefinition, out var keys))
+            {
+                grainKeys[grainInterface.OriginalDefinition] = keys = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            keys.Add(text);
+        }
+
+        /// <summary>The simple name an invoked expression calls (<c>x.Add</c>, <c>Add&lt;T&gt;</c>, <c>?.Add</c>), or null.</summary>
+        internal static string? GetName(ExpressionSyntax expression)
         {
             switch (expression)
             {
@@ -150,6 +424,11 @@ namespace MemoryRetention.Analyzers.Handlers
             {
                 if (argument.Expression is TypeOfExpressionSyntax typeOf)
                 {
+                    if (allTypeArguments && lastTypeOf is not null && model.GetTypeInfo(lastTypeOf.Type).Type is INamedTypeSymbol serviceType)
+                    {
+                        singletons.Add(serviceType.OriginalDefinition); // AddScoped(typeof(IService<>), typeof(Impl<>)): the service is scoped too
+                    }
+
                     lastTypeOf = typeOf;
                 }
             }

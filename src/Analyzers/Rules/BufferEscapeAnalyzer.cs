@@ -21,6 +21,9 @@ namespace MemoryRetention.Analyzers.Rules
     {
         public const string FixProperty = "fix";
         public const string CaptureLengthFix = "capture-length";
+
+        /// <summary>Copy the stored slice or body (<c>.ToArray()</c>) so the long-lived place keeps only its bytes.</summary>
+        public const string CopyFix = "copy";
         public const string LocalProperty = "local";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM011_BufferEscapes);
@@ -46,6 +49,15 @@ namespace MemoryRetention.Analyzers.Rules
             var timer = KnownTypes.Get(context.Compilation, "System.Threading.Timer");
             var task = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Task");
             var types = DisposableTypes.Create(context.Compilation);
+            var arraySegment = KnownTypes.Get(context.Compilation, "System.ArraySegment`1");
+            var documents = new[]
+            {
+                KnownTypes.Get(context.Compilation, "System.Text.Json.JsonDocument"),
+                KnownTypes.Get(context.Compilation, "System.Text.Json.Nodes.JsonNode"),
+                KnownTypes.Get(context.Compilation, "System.Xml.Linq.XContainer"),
+                KnownTypes.Get(context.Compilation, "System.Xml.XmlDocument"),
+                KnownTypes.Get(context.Compilation, "Newtonsoft.Json.Linq.JToken"),
+            }.Where(t => t is not null).Select(t => t!).ToImmutableArray();
 
             bool IsBuffer(ITypeSymbol? type)
                 => type is IArrayTypeSymbol { ElementType.IsValueType: true }
@@ -57,6 +69,36 @@ namespace MemoryRetention.Analyzers.Rules
                 => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
                    && memories.Any(m => SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, m))
                    && named.TypeArguments[0].SpecialType is SpecialType.System_Byte or SpecialType.System_Char;
+
+            // A per-message document (JsonDocument, JsonNode, XDocument/XElement, XmlDocument, JToken): as large as the message.
+            bool IsDocument(ITypeSymbol? type) => documents.Any(d => KnownTypes.IsOrDerivesFrom(type, d));
+
+            // What a closure must not keep: a buffer, a message body or a per-message document.
+            bool IsRetainable(ITypeSymbol? type) => IsBuffer(type) || IsBody(type) || IsDocument(type);
+
+            // A view of part of an array (or string) that keeps the whole of it alive: `buffer.AsMemory(0, 16)`,
+            // `memory.Slice(…)`, `new ArraySegment<byte>(buffer, 0, 16)` (a Substring copies, and is fine).
+            (string Slice, string Parent)? Slice(IOperation? value)
+            {
+                switch (OperationTree.SkipConversions(value))
+                {
+                    case IInvocationOperation { TargetMethod.Name: "AsMemory", Instance: null, Arguments.Length: >= 2 } asMemory
+                        when OperationTree.SkipConversions(asMemory.Arguments[0].Value)?.Type is IArrayTypeSymbol or { SpecialType: SpecialType.System_String }:
+                        return (asMemory.Syntax.ToString(), Describe(asMemory.Arguments[0].Value));
+                    case IInvocationOperation { TargetMethod.Name: "Slice", Instance: { } receiver } slice
+                        when receiver.Type is INamedTypeSymbol { TypeArguments.Length: 1 } view && memories.Any(m => SymbolEqualityComparer.Default.Equals(view.OriginalDefinition, m)):
+                        return (slice.Syntax.ToString(), Describe(receiver));
+                    case IObjectCreationOperation { Arguments.Length: 3 } segment when IsGeneric(segment.Type as INamedTypeSymbol, arraySegment):
+                        return (segment.Syntax.ToString(), Describe(segment.Arguments[0].Value));
+                    default:
+                        return null;
+                }
+            }
+
+            // Whether `.ToArray()` on the stored value still converts to where it is stored (T[] converts to Memory<T>,
+            // ReadOnlyMemory<T> and ArraySegment<T>).
+            bool CanCopyInto(ITypeSymbol? destination)
+                => destination is INamedTypeSymbol { TypeArguments.Length: 1 } named && memories.Any(m => SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, m));
 
             // What is stored: a buffer held by a local, or a message body read off a parameter (`ea.Body`, `body`).
             (string Name, bool Body)? StoredBuffer(IOperation value)
@@ -110,7 +152,7 @@ namespace MemoryRetention.Analyzers.Rules
 
                     foreach (var local in retained.OrderBy(l => l.Locations.Length > 0 ? l.Locations[0].SourceSpan.Start : 0).ThenBy(l => l.Name, System.StringComparer.Ordinal)) // deterministic: the first buffer in source order
                     {
-                        if (!IsBuffer(local.Type) || IsDeclaredInside(local, lambda))
+                        if (!IsRetainable(local.Type) || IsDeclaredInside(local, lambda))
                         {
                             continue;
                         }
@@ -125,13 +167,109 @@ namespace MemoryRetention.Analyzers.Rules
                         c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), properties, "A lambda created " + code.Describe(), local.Name, how));
                         return;
                     }
+
+                    // A parameter of the handler (a body, a buffer, a document, or `ea.Body` off the delivery's arguments).
+                    foreach (var reference in lambda.Body.Descendants().OfType<IParameterReferenceOperation>().OrderBy(r => r.Syntax.SpanStart))
+                    {
+                        if (IsDeclaredInside(reference.Parameter, lambda))
+                        {
+                            continue;
+                        }
+
+                        var name = IsRetainable(reference.Type)
+                            ? reference.Parameter.Name
+                            : reference.Parent is IPropertyReferenceOperation property && ReferenceEquals(property.Instance, reference) && IsBody(property.Type)
+                                ? reference.Parameter.Name + "." + property.Property.Name
+                                : null;
+                        if (name is not null)
+                        {
+                            c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), "A lambda created " + code.Describe(), name, "the delegate captures it and " + escape));
+                            return;
+                        }
+                    }
                 },
                 OperationKind.AnonymousFunction);
+
+            // A slice or a delivery body added to a collection that lives for the process.
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var invocation = (IInvocationOperation)c.Operation;
+                    if (!CollectionMembers.Adds.Contains(invocation.TargetMethod.Name)
+                        || invocation.TargetMethod.Name.StartsWith("Append", System.StringComparison.Ordinal)
+                        || invocation.TargetMethod.Name == "Insert"
+                        || OperationTree.SkipConversions(invocation.Instance) is not IFieldReferenceOperation collection
+                        || !sources.IsLongLivedMember(collection.Field, collection.Instance))
+                    {
+                        return;
+                    }
+
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        if (argument.Value is null || argument.Parameter is null)
+                        {
+                            continue;
+                        }
+
+                        var escape = DescribeStoredView(argument.Value, "the collection '" + collection.Field.Name + "'");
+                        if (escape is null)
+                        {
+                            continue;
+                        }
+
+                        var code = handlers.Classify(invocation, c.CancellationToken);
+                        if (!code.RunsPerUnitOfWork)
+                        {
+                            return;
+                        }
+
+                        var properties = CanCopyInto(argument.Parameter.Type) ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CopyFix) : ImmutableDictionary<string, string?>.Empty;
+                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, OperationTree.SkipConversions(argument.Value)!.Syntax.GetLocation(), properties, "Code " + code.Describe(), escape.Value.Name, escape.Value.Why));
+                        return;
+                    }
+                },
+                OperationKind.Invocation);
+
+            // Words for a stored slice (whose parent array stays alive) or delivery body (owned by the client library).
+            (string Name, string Why)? DescribeStoredView(IOperation value, string destination)
+            {
+                if (Slice(value) is { } slice)
+                {
+                    return (slice.Parent, "the slice '" + slice.Slice + "' stored in " + destination + " keeps the whole of '" + slice.Parent + "' alive (copy the bytes it needs)");
+                }
+
+                return StoredBuffer(value) is { Body: true } body && OperationTree.SkipConversions(value) is not ILocalReferenceOperation
+                    ? (body.Name, "it is stored in " + destination + ", which outlives the handler; a delivery's body is the client's buffer, reused once the handler returns (copy it)")
+                    : null;
+            }
 
             context.RegisterOperationAction(
                 c =>
                 {
                     var assignment = (ISimpleAssignmentOperation)c.Operation;
+                    if (Slice(assignment.Value) is not null)
+                    {
+                        // A slice stored in a long-lived field or indexed into a long-lived collection.
+                        var (destination, destinationType) = assignment.Target switch
+                        {
+                            IFieldReferenceOperation field when sources.IsLongLivedMember(field.Field, field.Instance) => ("the field '" + field.Field.Name + "'", field.Type),
+                            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IFieldReferenceOperation indexed } indexer
+                                when sources.IsLongLivedMember(indexed.Field, indexed.Instance) => ("the collection '" + indexed.Field.Name + "'", indexer.Type),
+                            _ => (null, null),
+                        };
+                        if (destination is not null && DescribeStoredView(assignment.Value, destination) is { } view)
+                        {
+                            var sliceCode = handlers.Classify(assignment, c.CancellationToken);
+                            if (sliceCode.RunsPerUnitOfWork)
+                            {
+                                var copy = CanCopyInto(destinationType) ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CopyFix) : ImmutableDictionary<string, string?>.Empty;
+                                c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, OperationTree.SkipConversions(assignment.Value)!.Syntax.GetLocation(), copy, "Code " + sliceCode.Describe(), view.Name, view.Why));
+                            }
+                        }
+
+                        return;
+                    }
+
                     if (StoredBuffer(assignment.Value) is not { } stored)
                     {
                         return;
@@ -153,9 +291,31 @@ namespace MemoryRetention.Analyzers.Rules
 
                     var code = handlers.Classify(assignment, c.CancellationToken);
                     var isLocalSlot = assignment.Target is IPropertyReferenceOperation;
-                    if (!code.RunsPerUnitOfWork
-                        || (isLocalSlot && !IsGeneric(((IPropertyReferenceOperation)assignment.Target).Property.ContainingType, threadLocal) && code.Kind != HandlerCodeKind.WorkerLoopBody)
-                        || ReusedOrCleared(assignment, slot.Field, c.CancellationToken))
+                    var isAsyncLocal = isLocalSlot && IsGeneric(((IPropertyReferenceOperation)assignment.Target).Property.ContainingType, asyncLocal);
+                    if (!code.RunsPerUnitOfWork)
+                    {
+                        return;
+                    }
+
+                    if (isAsyncLocal && code.Kind != HandlerCodeKind.WorkerLoopBody)
+                    {
+                        // Per message, an AsyncLocal flows with the execution context: a timer, a fire-and-forget task or a
+                        // process-lifetime registration created afterwards captures the context — and the value — for as long
+                        // as it lives (clearing the slot later does not change the captured copy).
+                        if (FindExecutionContextCapture(assignment, slot.Field, sources, timer, task, types, c) is { } capture)
+                        {
+                            c.ReportDiagnostic(Diagnostic.Create(
+                                Descriptors.MEM011_BufferEscapes,
+                                assignment.Syntax.GetLocation(),
+                                "Code " + code.Describe(),
+                                stored.Name,
+                                "it is stored in the AsyncLocal '" + slot.Field.Name + "' and " + capture + " captures the execution context that holds it (clear the slot before, or suppress the flow with ExecutionContext.SuppressFlow())"));
+                        }
+
+                        return;
+                    }
+
+                    if (ReusedOrCleared(assignment, slot.Field, c.CancellationToken))
                     {
                         return;
                     }
@@ -181,9 +341,180 @@ namespace MemoryRetention.Analyzers.Rules
                         where += "; a delivery's body is also the client's buffer, reused once the handler returns";
                     }
 
-                    c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, assignment.Syntax.GetLocation(), "Code " + code.Describe(), stored.Name, where));
+                    var bodyCopy = stored.Body && !isLocalSlot && CanCopyInto(assignment.Target.Type) && OperationTree.SkipConversions(assignment.Value) is not ILocalReferenceOperation
+                        ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CopyFix)
+                        : ImmutableDictionary<string, string?>.Empty;
+                    c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, assignment.Syntax.GetLocation(), bodyCopy, "Code " + code.Describe(), stored.Name, where));
                 },
                 OperationKind.SimpleAssignment);
+
+            // A [ThreadStatic] or ThreadLocal StringBuilder / MemoryStream / List reused per message and never trimmed.
+            context.RegisterOperationAction(
+                c =>
+                {
+                    var reference = (IFieldReferenceOperation)c.Operation;
+                    var field = reference.Field;
+                    if (!field.IsStatic)
+                    {
+                        return;
+                    }
+
+                    var threadLocalSlot = field.Type is INamedTypeSymbol { TypeArguments.Length: 1 } slotType && IsGeneric(slotType, threadLocal) && IsGrowable(slotType.TypeArguments[0], buffers, list);
+                    if (!threadLocalSlot && (!IsGrowable(field.Type, buffers, list) || !field.GetAttributes().Any(a => a.AttributeClass?.Name == "ThreadStaticAttribute")))
+                    {
+                        return;
+                    }
+
+                    var root = OperationTree.Root(reference);
+                    if (!IsFirstReference(reference, root) || !GrowsHere(root, field) || IsTrimmed(field, c.CancellationToken))
+                    {
+                        return;
+                    }
+
+                    var code = handlers.Classify(reference, c.CancellationToken);
+                    if (!code.RunsPerUnitOfWork)
+                    {
+                        return;
+                    }
+
+                    var holder = threadLocalSlot ? "the ThreadLocal '" + field.Name + "'" : "the [ThreadStatic] '" + field.Name + "'";
+                    c.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MEM011_BufferEscapes,
+                        reference.Syntax.GetLocation(),
+                        DiagnosticSeverity.Info,
+                        additionalLocations: null,
+                        properties: null,
+                        "Code " + code.Describe(),
+                        field.Name,
+                        holder + " is reused on each pool thread and only grows (Clear and SetLength(0) keep the capacity), so every thread keeps a buffer as large as the largest message it ever handled; cap it (drop or trim it when its Capacity passes a limit)"));
+                },
+                OperationKind.FieldReference);
+        }
+
+        /// <summary>The parent of a slice as the user wrote it (`buffer`, `ea.Body`, `_pool`).</summary>
+        private static string Describe(IOperation? parent)
+            => OperationTree.SkipConversions(parent)?.Syntax.ToString() ?? "the array";
+
+        private static bool IsGrowable(ITypeSymbol? type, ImmutableArray<INamedTypeSymbol> buffers, INamedTypeSymbol? list)
+            => buffers.Any(b => KnownTypes.IsOrDerivesFrom(type, b)) || IsGeneric(type as INamedTypeSymbol, list);
+
+        /// <summary>The first reference to the field in this body (source order): one finding per method.</summary>
+        private static bool IsFirstReference(IFieldReferenceOperation reference, IOperation root)
+        {
+            foreach (var other in root.Descendants().OfType<IFieldReferenceOperation>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(other.Field, reference.Field) && other.Syntax.SpanStart < reference.Syntax.SpanStart)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Whether the body appends to the slot: through the field, its <c>Value</c>, or a local that was read from it
+        /// (`var sb = t_cached ??= new StringBuilder(); sb.Append(…)`).
+        /// </summary>
+        private static bool GrowsHere(IOperation root, IFieldSymbol field)
+        {
+            bool ReadsField(IOperation? operation)
+                => operation is not null
+                   && (operation is IFieldReferenceOperation self && SymbolEqualityComparer.Default.Equals(self.Field, field)
+                       || operation.Descendants().OfType<IFieldReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Field, field)));
+
+            var aliases = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when ReadsField(declarator.Initializer?.Value):
+                        aliases.Add(declarator.Symbol);
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when ReadsField(assignment.Value):
+                        aliases.Add(target.Local);
+                        break;
+                }
+            }
+
+            foreach (var invocation in root.Descendants().OfType<IInvocationOperation>())
+            {
+                if (invocation.TargetMethod.Name is not ("Append" or "AppendLine" or "AppendFormat" or "AppendJoin" or "Insert" or "Add" or "AddRange" or "Write" or "WriteByte"))
+                {
+                    continue;
+                }
+
+                switch (OperationTree.SkipConversions(invocation.Instance))
+                {
+                    case IFieldReferenceOperation direct when SymbolEqualityComparer.Default.Equals(direct.Field, field):
+                    case IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation holder } when SymbolEqualityComparer.Default.Equals(holder.Field, field):
+                    case ILocalReferenceOperation local when aliases.Contains(local.Local):
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Whether the declaring type bounds the slot anywhere: it reads or sets a <c>Capacity</c>/<c>MaxCapacity</c>,
+        /// calls <c>TrimExcess</c>, or drops the buffer (`t_cached = null`). Syntax only, run once a growing slot is found.
+        /// </summary>
+        private static bool IsTrimmed(IFieldSymbol field, System.Threading.CancellationToken cancellationToken)
+        {
+            foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax name when name.Identifier.ValueText is "Capacity" or "MaxCapacity" or "TrimExcess":
+                            return true;
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment
+                            when LastName(assignment.Left) == field.Name && assignment.Right.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.NullLiteralExpression):
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// After an AsyncLocal is set, the first operation of the body that captures the execution context and outlives the
+        /// message (a timer not disposed here, a fire-and-forget Task.Run, a registration on a process-lifetime token) —
+        /// unless the slot is written again before it or the flow is suppressed.
+        /// </summary>
+        private static string? FindExecutionContextCapture(ISimpleAssignmentOperation assignment, IFieldSymbol slot, LongLivedSources sources, INamedTypeSymbol? timer, INamedTypeSymbol? task, DisposableTypes? types, OperationAnalysisContext context)
+        {
+            var root = OperationTree.Root(assignment);
+            if (root.Syntax.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax>().Any(n => n.Identifier.ValueText == "SuppressFlow"))
+            {
+                return null;
+            }
+
+            foreach (var operation in root.Descendants().Where(o => o.Syntax.SpanStart > assignment.Syntax.Span.End).OrderBy(o => o.Syntax.SpanStart))
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                switch (operation)
+                {
+                    case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation holder } }
+                        when SymbolEqualityComparer.Default.Equals(holder.Field, slot):
+                        return null;
+                    case IObjectCreationOperation creation when timer is not null && SymbolEqualityComparer.Default.Equals(creation.Type, timer) && !IsDisposedHere(creation, types, context):
+                        return "the timer created on line " + (creation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
+                    case IInvocationOperation { TargetMethod.Name: "CreateTimer" } createTimer when !IsDisposedHere(createTimer, types, context):
+                        return "the timer created on line " + (createTimer.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
+                    case IInvocationOperation { TargetMethod.Name: "Run" } run when task is not null && SymbolEqualityComparer.Default.Equals(run.TargetMethod.ContainingType, task) && IsFireAndForget(run):
+                        return "the fire-and-forget Task.Run on line " + (run.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
+                    case IInvocationOperation { TargetMethod.Name: "Register" } register
+                        when SymbolEqualityComparer.Default.Equals(register.TargetMethod.ContainingType, sources.CancellationToken)
+                             && sources.DescribeProcessLifetimeToken(register.Instance) is { } token && !IsDisposedHere(register, types, context):
+                        return "the registration on " + token;
+                }
+            }
+
+            return null;
         }
 
         private static bool IsGeneric(INamedTypeSymbol? type, INamedTypeSymbol? definition)
@@ -390,7 +721,7 @@ namespace MemoryRetention.Analyzers.Rules
             return result;
         }
 
-        private static bool IsDeclaredInside(ILocalSymbol local, IAnonymousFunctionOperation lambda)
+        private static bool IsDeclaredInside(ISymbol local, IAnonymousFunctionOperation lambda)
             => local.DeclaringSyntaxReferences.Any(r => lambda.Syntax.Span.Contains(r.Span));
 
         /// <summary>Two locals share a closure class when they are declared in the same block (scope).</summary>

@@ -47,10 +47,12 @@ namespace MemoryRetention.Analyzers.Rules
             var optionsMonitor = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.IOptionsMonitor`1");
             var optionsMonitorExtensions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.OptionsMonitorExtensions");
             var changeToken = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Primitives.ChangeToken");
+            var diagnosticListener = KnownTypes.Get(context.Compilation, "System.Diagnostics.DiagnosticListener");
+            var rabbit = RabbitConsumerTypes.Create(context.Compilation);
 
-            context.RegisterOperationAction(c => AnalyzeEventAssignment(c, (IEventAssignmentOperation)c.Operation, handlers, sources), OperationKind.EventAssignment);
+            context.RegisterOperationAction(c => AnalyzeEventAssignment(c, (IEventAssignmentOperation)c.Operation, handlers, sources, rabbit), OperationKind.EventAssignment);
 
-            if (optionsMonitor is not null || changeToken is not null || KnownTypes.Get(context.Compilation, "MassTransit.IBus") is not null)
+            if (optionsMonitor is not null || changeToken is not null || diagnosticListener is not null || KnownTypes.Get(context.Compilation, "MassTransit.IBus") is not null)
             {
                 context.RegisterOperationAction(
                     c =>
@@ -74,6 +76,10 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             source = "the bus";
                         }
+                        else if (method.Name == "Subscribe" && diagnosticListener is not null && IsAllListeners(invocation, diagnosticListener))
+                        {
+                            source = "'DiagnosticListener.AllListeners' (a static observable)";
+                        }
 
                         if (source is null)
                         {
@@ -81,7 +87,11 @@ namespace MemoryRetention.Analyzers.Rules
                         }
 
                         var code = handlers.Classify(invocation, c.CancellationToken);
-                        if (!code.RunsPerUnitOfWork || Ownership.Analyze(invocation, types, c.CancellationToken, index).Fate != OwnershipFate.Leaked)
+                        var where = code.Describe();
+                        // Per unit of work, or in the constructor of a per-unit-of-work type (a scoped or transient service,
+                        // a per-invocation handler): each instance adds a callback the monitor keeps.
+                        var inConstructor = !code.RunsPerUnitOfWork && IsInPerInvocationConstructor(invocation, handlers, out where);
+                        if ((!code.RunsPerUnitOfWork && !inConstructor) || Ownership.Analyze(invocation, types, c.CancellationToken, index).Fate != OwnershipFate.Leaked)
                         {
                             return;
                         }
@@ -89,8 +99,8 @@ namespace MemoryRetention.Analyzers.Rules
                         c.ReportDiagnostic(Diagnostic.Create(
                             Descriptors.MEM030_EventSubscriptionNotRemoved,
                             invocation.Syntax.GetLocation(),
-                            ImmutableDictionary<string, string?>.Empty.Add(FixProperty, UsingFix),
-                            "A '" + method.Name + "' subscription made " + code.Describe(),
+                            inConstructor ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, UsingFix),
+                            "A '" + method.Name + "' subscription made " + where,
                             source,
                             " (its returned IDisposable is dropped)"));
                     },
@@ -98,7 +108,18 @@ namespace MemoryRetention.Analyzers.Rules
             }
         }
 
-        private static void AnalyzeEventAssignment(OperationAnalysisContext context, IEventAssignmentOperation assignment, HandlerRecognizer handlers, LongLivedSources sources)
+        /// <summary>
+        /// <c>DiagnosticListener.AllListeners.Subscribe(observer)</c> (or an extension <c>Subscribe</c> over it): the static
+        /// observable keeps every observer until its handle is disposed.
+        /// </summary>
+        private static bool IsAllListeners(IInvocationOperation invocation, INamedTypeSymbol diagnosticListener)
+        {
+            var receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+            return OperationTree.SkipConversions(receiver) is IPropertyReferenceOperation { Property.Name: "AllListeners", Property.IsStatic: true } property
+                && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, diagnosticListener);
+        }
+
+        private static void AnalyzeEventAssignment(OperationAnalysisContext context, IEventAssignmentOperation assignment, HandlerRecognizer handlers, LongLivedSources sources, RabbitConsumerTypes? rabbit)
         {
             if (assignment.EventReference is not IEventReferenceOperation eventReference || assignment.Syntax is not AssignmentExpressionSyntax syntax)
             {
@@ -129,6 +150,23 @@ namespace MemoryRetention.Analyzers.Rules
 
             var code = handlers.Classify(assignment, context.CancellationToken);
             var where = code.Describe();
+            if (rabbit is not null && code.RunsPerUnitOfWork && rabbit.IsConsumerEvent(eventReference.Event))
+            {
+                // A consumer created per request/RPC call and started on a channel that outlives the call: the channel
+                // keeps it (and its handler) until the consumer tag is cancelled.
+                if (rabbit.DescribePerCallConsumer(assignment, eventReference, handler, context.CancellationToken) is { } channel)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MEM030_EventSubscriptionNotRemoved,
+                        syntax.GetLocation(),
+                        (handler is IAnonymousFunctionOperation ? "A lambda subscribed " : "A handler subscribed ") + where,
+                        "a consumer started on " + channel + " ('" + eventReference.Event.Name + "')",
+                        " and the consumer tag is never cancelled (BasicCancelAsync): the channel keeps the consumer, its handler and what it captures for as long as the channel is open"));
+                }
+
+                return;
+            }
+
             if (!code.RunsPerUnitOfWork)
             {
                 if (!IsInPerInvocationConstructor(assignment, handlers, out where))
@@ -141,6 +179,12 @@ namespace MemoryRetention.Analyzers.Rules
             if (publisher is null)
             {
                 return;
+            }
+
+            if (publisher.StartsWith("the injected", System.StringComparison.Ordinal) && DescribeRegisteredSingleton(eventReference.Instance, handlers) is { } singleton)
+            {
+                // The compilation registers the injected service as a singleton: no option needed.
+                publisher = singleton;
             }
 
             if (publisher.StartsWith("the injected", System.StringComparison.Ordinal)
@@ -165,19 +209,35 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM030_EventSubscriptionNotRemoved,
                 syntax.GetLocation(),
-                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.RunsPerUnitOfWork ? UnsubscribeFix : DisposeFix),
+                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.IsInUnitOfWorkBody ? UnsubscribeFix : DisposeFix),
                 what,
                 publisher + " ('" + eventReference.Event.Name + "')",
                 string.Empty));
+        }
+
+        /// <summary>"the singleton 'Clock'" when the publisher's type is registered as a singleton or otherwise lives for the process.</summary>
+        private static string? DescribeRegisteredSingleton(IOperation? instance, HandlerRecognizer handlers)
+        {
+            while (instance is IConversionOperation conversion)
+            {
+                instance = conversion.Operand;
+            }
+
+            var lifetimes = LifetimeService.For(handlers);
+            return instance?.Type is INamedTypeSymbol type
+                   && (lifetimes.RegisteredLifetime(type) == ServiceLifetimeKind.Singleton || lifetimes.LivesForProcess(type))
+                ? "the singleton '" + type.Name + "'"
+                : null;
         }
 
         private static bool IsInPerInvocationConstructor(IOperation operation, HandlerRecognizer handlers, out string where)
         {
             where = string.Empty;
             if (operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart) is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor
-                && handlers.GetHandlerType(constructor.ContainingType) is { Lifetime: HandlerLifetime.PerInvocation } handler)
+                && LifetimeService.For(handlers).Of(constructor.ContainingType) is { Kind: InstanceLifetime.PerUnitOfWork, Owner: { } owner } lifetime)
             {
-                where = "in the constructor of the per-invocation " + HandlerCatalog.Label(handler.Framework) + " '" + constructor.ContainingType.Name + "'";
+                // A per-invocation handler, or a type the compilation registers as scoped or transient: built per unit of work.
+                where = "in the constructor of the " + (lifetime.Framework is null ? owner : "per-invocation " + owner);
                 return true;
             }
 

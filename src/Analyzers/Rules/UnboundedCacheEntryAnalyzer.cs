@@ -259,7 +259,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var longLived = handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived };
+            var longLived = LifetimeService.For(handlers).LivesForProcess(type);
             var unlimited = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, IOperation>(SymbolEqualityComparer.Default);
             var perMessageWrites = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 

@@ -119,7 +119,7 @@ namespace MemoryRetention.Analyzers.Rules
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsImplicitlyDeclared: false } field
                     && field.Type is INamedTypeSymbol fieldType
                     && (SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, concurrentQueue) || SymbolEqualityComparer.Default.Equals(fieldType.OriginalDefinition, queue))
-                    && (field.IsStatic || (typeLivesForProcess ??= handlers.GetHandlerType(type) is { Lifetime: HandlerLifetime.LongLived } || handlers.IsRegisteredSingleton(type))))
+                    && (field.IsStatic || (typeLivesForProcess ??= LifetimeService.For(handlers).LivesForProcess(type))))
                 {
                     states[field] = new QueueState();
                 }

@@ -359,6 +359,333 @@ public sealed class Consumer : IConsumer<Msg>, IDisposable
             return test.RunAsync();
         }
 
+        // ---------------------------------------------------------------- static events of the base library, in every handler shape
+
+        [Fact]
+        public Task BaseLibraryStaticEvents_SubscribedPerUnitOfWork_InEveryFramework()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Runtime.Loader;
+using Coravel.Invocable;
+using Hangfire;
+using MassTransit;
+using MediatR;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+public sealed class Msg { }
+public sealed class Ping : IRequest<int> { }
+
+public sealed class QuartzJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var rows = new byte[1000];
+        {|MEM030:TaskScheduler.UnobservedTaskException += (s, e) => GC.KeepAlive(rows)|};
+        return default;
+    }
+}
+
+public sealed class Cleanup
+{
+    public void Run() => {|MEM030:AppDomain.CurrentDomain.FirstChanceException += (s, e) => Console.WriteLine(e.Exception.Message)|};
+}
+
+public sealed class Scheduler
+{
+    public void Schedule() => RecurringJob.AddOrUpdate<Cleanup>(""cleanup"", job => job.Run(), Cron.Hourly());
+}
+
+public sealed class Heartbeat : IInvocable
+{
+    public Task Invoke()
+    {
+        {|MEM030:Console.CancelKeyPress += OnCancel|};
+        return Task.CompletedTask;
+    }
+
+    private void OnCancel(object sender, ConsoleCancelEventArgs e) { }
+}
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        {|MEM030:AssemblyLoadContext.Default.Unloading += c => GC.KeepAlive(context)|};
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    public Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        {|MEM030:AppDomain.CurrentDomain.AssemblyLoad += (s, e) => GC.KeepAlive(request)|};
+        return Task.FromResult(1);
+    }
+}
+
+public sealed class Worker : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        TaskScheduler.UnobservedTaskException += OnUnobserved;   // once per process: not per unit of work
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var batch = new byte[100];
+            {|MEM030:AppDomain.CurrentDomain.ProcessExit += (s, e) => GC.KeepAlive(batch)|};
+            await Task.Delay(1000, stoppingToken);
+        }
+    }
+
+    private void OnUnobserved(object sender, UnobservedTaskExceptionEventArgs e) { }
+}", Packages.Of(Packages.Quartz, Packages.Hangfire, Packages.Coravel, Packages.MassTransit, Packages.MediatR, Packages.Hosting));
+
+        [Fact]
+        public Task BaseLibraryStaticEvents_LookAlikes_AreNotFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class QuartzJob : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try { await Task.Delay(10, cancellationToken); }
+        finally { TaskScheduler.UnobservedTaskException -= OnUnobserved; }
+
+        ConsoleCancelEventHandler cancel = (s, e) => e.Cancel = true;
+        Console.CancelKeyPress += cancel;
+        Console.CancelKeyPress -= cancel;                // the same delegate: removed
+    }
+
+    private void OnUnobserved(object sender, UnobservedTaskExceptionEventArgs e) { }
+}
+
+public static class Startup
+{
+    // Program start-up code, not a handler: subscribes once.
+    public static void Main() => AppDomain.CurrentDomain.UnhandledException += (s, e) => Console.WriteLine(e.ExceptionObject);
+}", Packages.Quartz);
+
+        [Fact]
+        public Task HangfireJobClassesThatImplementNothing_TakingPerformContextOrTheCancellationToken_AreJobs()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading.Tasks;
+using Hangfire;
+using Hangfire.Server;
+
+public sealed class Cleanup
+{
+    public void Run(PerformContext context)
+    {
+        {|MEM030:AppDomain.CurrentDomain.UnhandledException += (s, e) => Console.WriteLine(context.BackgroundJob.Id)|};
+    }
+
+    public async Task RunAsync(IJobCancellationToken token)
+    {
+        {|MEM030:TaskScheduler.UnobservedTaskException += (s, e) => e.SetObserved()|};
+        await Task.Delay(10);
+    }
+
+    private void Helper(PerformContext context) => AppDomain.CurrentDomain.ProcessExit += (s, e) => { };   // not public: not a job
+    public static void Configure(PerformContext context) => AppDomain.CurrentDomain.ProcessExit += (s, e) => { };   // static: not a job class method
+}
+
+public sealed class NotAJob
+{
+    public void Run(string name) => AppDomain.CurrentDomain.ProcessExit += (s, e) => { };   // nothing says it is a job
+}", Packages.Hangfire);
+
+        [Fact]
+        public Task DiagnosticListenerAllListenersSubscribe_HandleDropped_PerJob_IsFlaggedAndFixed()
+            => VerifyMEM030.FixAsync(@"
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class TracingJob : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM030:DiagnosticListener.AllListeners.Subscribe(new ListenerObserver())|};
+        await Task.Delay(10, cancellationToken);
+    }
+}
+
+public sealed class ListenerObserver : IObserver<DiagnosticListener>
+{
+    public void OnCompleted() { }
+    public void OnError(Exception error) { }
+    public void OnNext(DiagnosticListener value) { }
+}", @"
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class TracingJob : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        using var disposable = DiagnosticListener.AllListeners.Subscribe(new ListenerObserver());
+        await Task.Delay(10, cancellationToken);
+    }
+}
+
+public sealed class ListenerObserver : IObserver<DiagnosticListener>
+{
+    public void OnCompleted() { }
+    public void OnError(Exception error) { }
+    public void OnNext(DiagnosticListener value) { }
+}", Packages.Quartz);
+
+        [Fact]
+        public Task DiagnosticListenerSubscribe_LookAlikes_AreNotFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+public sealed class TracingJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        using (DiagnosticListener.AllListeners.Subscribe(new ListenerObserver())) { }
+        return default;
+    }
+}
+
+public sealed class Tracing : BackgroundService
+{
+    private IDisposable _subscription;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = DiagnosticListener.AllListeners.Subscribe(new ListenerObserver());   // kept and disposed
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+
+    public override void Dispose() { _subscription?.Dispose(); base.Dispose(); }
+}
+
+public sealed class ListenerObserver : IObserver<DiagnosticListener>
+{
+    public void OnCompleted() { }
+    public void OnError(Exception error) { }
+    public void OnNext(DiagnosticListener value) { }
+}", Packages.Of(Packages.Quartz, Packages.Hosting));
+
+        // ---------------------------------------------------------------- RabbitMQ: a consumer per request / RPC call
+
+        private const string RabbitRpc = @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+public sealed class Ping : IRequest<int> { }
+";
+
+        [Fact]
+        public Task RabbitConsumerPerRpcCall_NeverCancelled_IsFlagged()
+            => VerifyMEM030.DiagnosticsAsync(RabbitRpc + @"
+public sealed class RpcHandler : IRequestHandler<Ping, int>
+{
+    private readonly IChannel _channel;
+    public RpcHandler(IChannel channel) => _channel = channel;
+
+    public async Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<int>();
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        {|MEM030:consumer.ReceivedAsync += (sender, delivery) => { reply.TrySetResult(delivery.Body.Length); return Task.CompletedTask; }|};
+        await _channel.BasicConsumeAsync(""amq.rabbitmq.reply-to"", true, consumer, cancellationToken);
+        var result = await reply.Task;
+        consumer.ReceivedAsync -= null;                  // removes nothing
+        return result;
+    }
+}", Packages.Of(Packages.RabbitMQ, Packages.MediatR));
+
+        [Fact]
+        public Task RabbitConsumerPerRpcCall_LookAlikes_AreNotFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using Microsoft.Extensions.Hosting;" + RabbitRpc + @"
+public sealed class CancelledRpc : IRequestHandler<Ping, int>
+{
+    private readonly IChannel _channel;
+    public CancelledRpc(IChannel channel) => _channel = channel;
+
+    public async Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += (sender, delivery) => Task.CompletedTask;
+        var tag = await _channel.BasicConsumeAsync(""replies"", true, consumer, cancellationToken);
+        await _channel.BasicCancelAsync(tag, false, cancellationToken);   // the channel lets go of the consumer
+        return 1;
+    }
+}
+
+public sealed class RemovedRpc : IRequestHandler<Ping, int>
+{
+    private readonly IChannel _channel;
+    public RemovedRpc(IChannel channel) => _channel = channel;
+
+    public async Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        AsyncEventHandler<BasicDeliverEventArgs> onReply = (sender, delivery) => Task.CompletedTask;
+        consumer.ReceivedAsync += onReply;
+        await _channel.BasicConsumeAsync(""replies"", true, consumer, cancellationToken);
+        consumer.ReceivedAsync -= onReply;
+        return 1;
+    }
+}
+
+public sealed class OwnChannelRpc : IRequestHandler<Ping, int>
+{
+    private readonly IConnection _connection;
+    public OwnChannelRpc(IConnection connection) => _connection = connection;
+
+    public async Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (sender, delivery) => Task.CompletedTask;   // closed with the channel
+        await channel.BasicConsumeAsync(""replies"", true, consumer, cancellationToken);
+        return 1;
+    }
+}
+
+public sealed class ConsumerService : BackgroundService
+{
+    private readonly IChannel _channel;
+    public ConsumerService(IChannel channel) => _channel = channel;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += (sender, delivery) => Task.CompletedTask;   // the one consumer of the process
+        await _channel.BasicConsumeAsync(""orders"", false, consumer, stoppingToken);
+    }
+}", Packages.Of(Packages.RabbitMQ, Packages.MediatR, Packages.Hosting));
+
         [Fact]
         public Task IncompleteCode_DoesNotCrash()
             => VerifyMEM030.NoCrashAsync(@"

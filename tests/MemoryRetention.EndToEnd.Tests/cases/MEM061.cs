@@ -1,0 +1,18 @@
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+namespace Consumer;
+
+// MEM061 has no automatic fix (a collectible load context or a content cache changes what the code means): nofix only.
+public sealed class Mem061PluginJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var image = context.MergedJobDataMap["image"] as byte[] ?? System.Array.Empty<byte>();
+        var plugin = Assembly.Load(image); // expect: MEM061 nofix
+        var tenant = Assembly.LoadFrom(context.MergedJobDataMap.GetString("path") ?? "plugin.dll"); // expect: MEM061 nofix
+        return plugin == tenant ? default : default;
+    }
+}
