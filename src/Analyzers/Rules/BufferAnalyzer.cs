@@ -190,14 +190,17 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 var receiver = invocation.Instance;
                 var receiverType = receiver?.Type as INamedTypeSymbol;
-                var isBody = receiverType is { IsGenericType: true, TypeArguments.Length: 1 }
+                // Handed to the handler: a parameter or a member of one (`ea.Body` is a field in RabbitMQ.Client 7). A
+                // MemoryStream the method creates itself is MEM012's finding (one finding per object).
+                var handedIn = OperationTree.SkipConversions(receiver) is IParameterReferenceOperation
+                    or IPropertyReferenceOperation { Instance: IParameterReferenceOperation or IPropertyReferenceOperation }
+                    or IFieldReferenceOperation { Instance: IParameterReferenceOperation or IPropertyReferenceOperation };
+                var isBody = handedIn
+                    && receiverType is { IsGenericType: true, TypeArguments.Length: 1 }
                     && receiverType.TypeArguments[0].SpecialType == SpecialType.System_Byte
                     && receiverType.ContainingNamespace?.ToDisplayString() == "System"
-                    && receiverType.Name is "ReadOnlyMemory" or "Memory"
-                    && OperationTree.SkipConversions(receiver) is IParameterReferenceOperation
-                        or IPropertyReferenceOperation { Instance: IParameterReferenceOperation or IPropertyReferenceOperation }
-                        or IFieldReferenceOperation { Instance: IParameterReferenceOperation or IPropertyReferenceOperation }; // ea.Body (a field in RabbitMQ.Client 7)
-                var isStream = memoryStream is not null && SymbolEqualityComparer.Default.Equals(receiverType, memoryStream);
+                    && receiverType.Name is "ReadOnlyMemory" or "Memory";
+                var isStream = handedIn && memoryStream is not null && SymbolEqualityComparer.Default.Equals(receiverType, memoryStream);
                 if (receiver is null || !(isBody || isStream) || ComparesLength(receiver, invocation, context.CancellationToken))
                 {
                     return;
