@@ -41,6 +41,7 @@ namespace MemoryRetention.Analyzers.Rules
             var recyclableManager = KnownTypes.Get(context.Compilation, "Microsoft.IO.RecyclableMemoryStreamManager");
             var gc = KnownTypes.Get(context.Compilation, "System.GC");
             var stream = KnownTypes.Get(context.Compilation, "System.IO.Stream");
+            var file = KnownTypes.Get(context.Compilation, "System.IO.File");
             var index = new LocalReferenceIndex();
 
             context.RegisterOperationAction(c => AnalyzeArray(c, (IArrayCreationOperation)c.Operation, handlers, stream, index), OperationKind.ArrayCreation);
@@ -50,7 +51,11 @@ namespace MemoryRetention.Analyzers.Rules
                 c =>
                 {
                     var creation = (IObjectCreationOperation)c.Operation;
-                    if (memoryStream is not null && SymbolEqualityComparer.Default.Equals(creation.Type, memoryStream))
+                    if (creation.Arguments.Length > 0 && creation.Type is INamedTypeSymbol { IsGenericType: true })
+                    {
+                        AnalyzeCollectionCapacity(c, creation, handlers, stream, index);
+                    }
+                    else if (memoryStream is not null && SymbolEqualityComparer.Default.Equals(creation.Type, memoryStream))
                     {
                         AnalyzeMemoryStream(c, creation, handlers, recyclableManager is not null);
                     }
@@ -90,6 +95,10 @@ namespace MemoryRetention.Analyzers.Rules
                             AnalyzeReturnOutsideFinally(c, invocation, handlers, index);
                         }
                     }
+                    else if (method.Name is "ReadAllBytes" or "ReadAllBytesAsync" or "ReadAllText" or "ReadAllTextAsync" or "ToArray")
+                    {
+                        AnalyzeWholeRead(c, invocation, file, memoryStream, handlers);
+                    }
                     else if ((method.Name == "AllocateUninitializedArray" || method.Name == "AllocateArray") && gc is not null
                         && SymbolEqualityComparer.Default.Equals(method.ContainingType, gc) && method.TypeArguments.Length == 1 && invocation.Arguments.Length > 0)
                     {
@@ -112,8 +121,144 @@ namespace MemoryRetention.Analyzers.Rules
         }
 
         private static void AnalyzeSize(OperationAnalysisContext context, IOperation allocation, ITypeSymbol elementType, IOperation size, HandlerRecognizer handlers, INamedTypeSymbol? stream, LocalReferenceIndex index, string what)
+            => AnalyzeSize(context, allocation, SizeOf(elementType), size, handlers, stream, index, what);
+
+        /// <summary>
+        /// Pre-sized collections whose backing array alone reaches the threshold: <c>new List&lt;T&gt;(100_000)</c>,
+        /// <c>new Dictionary&lt;K,V&gt;(50_000)</c>, HashSet, Queue, Stack, ConcurrentDictionary (its bucket array). The
+        /// element size is the array's slot: T for lists, queues and stacks; the entry struct (hash code, next index, key,
+        /// value, aligned) for dictionaries and sets; a reference for ConcurrentDictionary buckets. References count as 8
+        /// bytes (64-bit); structs of unknown size are not estimated.
+        /// </summary>
+        private static void AnalyzeCollectionCapacity(OperationAnalysisContext context, IObjectCreationOperation creation, HandlerRecognizer handlers, INamedTypeSymbol? stream, LocalReferenceIndex index)
         {
-            var elementSize = SizeOf(elementType);
+            if (creation.Type is not INamedTypeSymbol { IsGenericType: true } type
+                || type.ContainingNamespace?.ToDisplayString() is not ("System.Collections.Generic" or "System.Collections.Concurrent"))
+            {
+                return;
+            }
+
+            var capacity = creation.Arguments.FirstOrDefault(a => a.Parameter is { Name: "capacity", Type.SpecialType: SpecialType.System_Int32 });
+            if (capacity is null)
+            {
+                return;
+            }
+
+            var arguments = type.TypeArguments;
+            var slot = type.OriginalDefinition.MetadataName switch
+            {
+                "List`1" or "Queue`1" or "Stack`1" => SizeOf(arguments[0]),
+                "HashSet`1" => EntrySize(SizeOf(arguments[0]), 0),
+                "Dictionary`2" => SizeOf(arguments[1]) == 0 ? 0 : EntrySize(SizeOf(arguments[0]), SizeOf(arguments[1])),
+                "ConcurrentDictionary`2" => 8,
+                _ => 0,
+            };
+
+            if (slot == 0)
+            {
+                return;
+            }
+
+            AnalyzeSize(context, creation, slot, capacity.Value, handlers, stream, index, "new " + type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "(capacity)");
+        }
+
+        /// <summary>
+        /// A whole file or message body read into one array or string per unit of work — <c>File.ReadAllBytes</c>/
+        /// <c>ReadAllText</c> (and Async), <c>body.ToArray()</c> of a <c>ReadOnlyMemory&lt;byte&gt;</c>/<c>Memory&lt;byte&gt;</c>
+        /// handed to the handler, <c>MemoryStream.ToArray()</c> — with no size check in the method. Its size is whatever
+        /// arrives, so this is Info: large inputs land on the large object heap each time; small ones do not.
+        /// Silent when the method compares a length (<c>new FileInfo(path).Length</c>, <c>body.Length</c>) first.
+        /// </summary>
+        private static void AnalyzeWholeRead(OperationAnalysisContext context, IInvocationOperation invocation, INamedTypeSymbol? file, INamedTypeSymbol? memoryStream, HandlerRecognizer handlers)
+        {
+            var method = invocation.TargetMethod;
+            string what;
+            string amount;
+            if (method.Name.StartsWith("ReadAll", System.StringComparison.Ordinal))
+            {
+                if (file is null || !SymbolEqualityComparer.Default.Equals(method.ContainingType, file) || ComparesAnyLength(invocation, context.CancellationToken))
+                {
+                    return;
+                }
+
+                what = "File." + method.Name;
+                amount = method.Name.StartsWith("ReadAllText", System.StringComparison.Ordinal)
+                    ? "a string as long as the file (2 bytes a character; not bounded in this method)"
+                    : "an array as long as the file (not bounded in this method)";
+            }
+            else
+            {
+                var receiver = invocation.Instance;
+                var receiverType = receiver?.Type as INamedTypeSymbol;
+                // Handed to the handler: a parameter or a member of one (`ea.Body` is a field in RabbitMQ.Client 7). A
+                // MemoryStream the method creates itself is MEM012's finding (one finding per object).
+                var handedIn = OperationTree.SkipConversions(receiver) is IParameterReferenceOperation
+                    or IPropertyReferenceOperation { Instance: IParameterReferenceOperation or IPropertyReferenceOperation }
+                    or IFieldReferenceOperation { Instance: IParameterReferenceOperation or IPropertyReferenceOperation };
+                var isBody = handedIn
+                    && receiverType is { IsGenericType: true, TypeArguments.Length: 1 }
+                    && receiverType.TypeArguments[0].SpecialType == SpecialType.System_Byte
+                    && receiverType.ContainingNamespace?.ToDisplayString() == "System"
+                    && receiverType.Name is "ReadOnlyMemory" or "Memory";
+                var isStream = handedIn && memoryStream is not null && SymbolEqualityComparer.Default.Equals(receiverType, memoryStream);
+                if (receiver is null || !(isBody || isStream) || ComparesLength(receiver, invocation, context.CancellationToken))
+                {
+                    return;
+                }
+
+                what = (isBody ? "body" : "MemoryStream") + ".ToArray()";
+                amount = isBody ? "a copy of the whole message body (not bounded in this method)" : "a copy of everything written to the stream (not bounded in this method)";
+            }
+
+            var code = handlers.Classify(invocation, context.CancellationToken);
+            if (!code.RunsPerUnitOfWork)
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM010_LargeObjectHeapAllocation,
+                invocation.Syntax.GetLocation(),
+                DiagnosticSeverity.Info,
+                additionalLocations: null,
+                properties: ImmutableDictionary<string, string?>.Empty,
+                what,
+                amount,
+                code.Describe()));
+        }
+
+        /// <summary>Whether the method compares any <c>Length</c> (a <c>FileInfo</c>'s, a stream's) with something: the author bounds the size.</summary>
+        private static bool ComparesAnyLength(IOperation operation, CancellationToken cancellationToken)
+        {
+            foreach (var descendant in OperationTree.Root(operation).Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (descendant is IBinaryOperation { OperatorKind: BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual } comparison
+                    && (OperationTree.SkipConversions(comparison.LeftOperand) is IPropertyReferenceOperation { Property.Name: "Length" }
+                        || OperationTree.SkipConversions(comparison.RightOperand) is IPropertyReferenceOperation { Property.Name: "Length" }))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>An entry of Dictionary/HashSet: int hash code + int next + key (+ value), padded to its widest field.</summary>
+        private static int EntrySize(int key, int value)
+        {
+            if (key == 0)
+            {
+                return 0;
+            }
+
+            var raw = 8 + key + value;
+            var align = System.Math.Max(4, System.Math.Min(8, System.Math.Max(key, value)));
+            return (raw + align - 1) / align * align;
+        }
+
+        private static void AnalyzeSize(OperationAnalysisContext context, IOperation allocation, int elementSize, IOperation size, HandlerRecognizer handlers, INamedTypeSymbol? stream, LocalReferenceIndex index, string what)
+        {
             if (elementSize == 0)
             {
                 return;

@@ -226,12 +226,11 @@ namespace MemoryRetention.Analyzers.Rules
                 || (o is ICompoundAssignmentOperation { Target: ILocalReferenceOperation compound } && SymbolEqualityComparer.Default.Equals(compound.Local, counter)));
 
         /// <summary>
-        /// The compilation registers the type as a singleton. TODO(lifetimes): once main's LifetimeService builds here,
-        /// ask <c>LifetimeService.RegisteredLifetime(service) == Singleton</c>, which also answers for the service type of
-        /// <c>AddSingleton&lt;IClock, Clock&gt;()</c>.
+        /// Every registration of the resolved service type is a singleton (the shared lifetime service's answer: covers
+        /// <c>AddSingleton&lt;Clock&gt;()</c>, <c>AddSingleton&lt;IClock, Clock&gt;()</c>, instances and factories).
         /// </summary>
         private static bool IsSingletonService(ITypeSymbol? service, HandlerRecognizer handlers)
-            => service is INamedTypeSymbol named && handlers.IsRegisteredSingleton(named);
+            => LifetimeService.For(handlers).RegisteredLifetime(service) == ServiceLifetimeKind.Singleton;
 
         /// <summary>
         /// Every use of the scope in the loop resolves a registered singleton (<c>scope.ServiceProvider.GetRequiredService&lt;Clock&gt;()</c>),

@@ -21,12 +21,15 @@ public sealed class AppDbContext : Microsoft.EntityFrameworkCore.DbContext
 }
 public interface IClock { System.DateTime Now { get; } }
 public sealed class Clock : IClock { public System.DateTime Now => System.DateTime.UtcNow; }
+public interface ITicker { System.DateTime Now { get; } }
+public sealed class Ticker : ITicker { public System.DateTime Now => System.DateTime.UtcNow; }
 public static class Setup
 {
     public static void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
     {
         Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Clock>(services);
         Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<IClock>(services, new Clock());
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<ITicker, Ticker>(services);
     }
 }
 ";
@@ -96,6 +99,7 @@ public sealed class Worker : BackgroundService
         {
             var now = clock.Now;
             var instance = scope.ServiceProvider.GetRequiredService<IClock>().Now;
+            var ticker = scope.ServiceProvider.GetRequiredService<ITicker>().Now;
             var again = scope.ServiceProvider.GetRequiredService<Clock>().Now;
             await Task.Delay(1000, stoppingToken);
         }
