@@ -20,7 +20,7 @@ namespace MemoryRetention.Analyzers
 
         public static readonly DiagnosticDescriptor MEM002_HandlerCollectionGrows = Create(
             RuleIds.HandlerCollectionGrows,
-            title: "A collection of a long-lived handler only grows",
+            title: "A collection of a long-lived handler or singleton only grows",
             messageFormat: "'{0}' ({1}) is added to {2} and nothing removes from it; the handler lives for the process, so it only grows",
             category: Categories.Reliability,
             severity: DiagnosticSeverity.Warning,

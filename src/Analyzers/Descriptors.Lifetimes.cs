@@ -14,11 +14,11 @@ namespace MemoryRetention.Analyzers
     {
         public static readonly DiagnosticDescriptor MEM040_CaptiveScopedService = Create(
             RuleIds.CaptiveScopedService,
-            title: "A long-lived handler holds a scoped service",
+            title: "A long-lived handler or singleton holds a scoped service",
             messageFormat: "{0}; it lives for the process, so {1}",
             category: Categories.Reliability,
             severity: DiagnosticSeverity.Warning,
-            description: "A hosted service, singleton handler, actor or grain lives for the process. A scoped service it keeps (a DbContext, an IServiceScope) is never released, and its state — a change tracker's entities, a scope's disposables — grows with every unit of work. Resolve it from a scope per unit of work instead.");
+            description: "A hosted service, a registered singleton (directly or through transient dependencies), a singleton handler or an actor lives for the process. A scoped service it keeps (a DbContext, an IServiceScope, a mediator resolving from the root) is never released, and its state — a change tracker's entities, a scope's disposables — grows with every unit of work. Resolve it from a scope per unit of work instead.");
 
         public static readonly DiagnosticDescriptor MEM041_ScopeReusedAcrossIterations = Create(
             RuleIds.ScopeReusedAcrossIterations,

@@ -19,7 +19,8 @@ namespace MemoryRetention.CodeFixes
     /// MEM050: <c>Channel.CreateUnbounded&lt;T&gt;(…)</c> becomes
     /// <c>Channel.CreateBounded&lt;T&gt;(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, … })</c>
     /// and <c>new BlockingCollection&lt;T&gt;()</c> gets a capacity; the capacity is a named constant of the type.
-    /// No fix for dataflow blocks (their options are often shared; set BoundedCapacity there).
+    /// A dataflow block gets <c>BoundedCapacity</c> only when the analyzer found that every producer uses <c>SendAsync</c>
+    /// (a bounded block's <c>Post</c> drops what does not fit); shared options objects get no fix.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedQueueCodeFix)), Shared]
     public sealed class UnboundedQueueCodeFix : CodeFixProvider
@@ -42,7 +43,8 @@ namespace MemoryRetention.CodeFixes
             foreach (var diagnostic in context.Diagnostics)
             {
                 if (diagnostic.Id != RuleIds.UnboundedQueue || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind)
-                    || kind == UnboundedQueueAnalyzer.DataflowKind || kind == UnboundedQueueAnalyzer.QueueFieldKind)
+                    || (kind == UnboundedQueueAnalyzer.DataflowKind && !diagnostic.Properties.ContainsKey(UnboundedQueueAnalyzer.OptionsTypeProperty))
+                    || kind == UnboundedQueueAnalyzer.QueueFieldKind)
                 {
                     continue;
                 }
@@ -100,6 +102,31 @@ namespace MemoryRetention.CodeFixes
                 var arguments = creation.ArgumentList ?? SyntaxFactory.ArgumentList();
                 replacement = creation.WithArgumentList(arguments.AddArguments(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(constantName))));
                 target = creation;
+            }
+
+            else if (kind == UnboundedQueueAnalyzer.DataflowKind
+                && diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.OptionsTypeProperty, out var optionsType) && optionsType is not null
+                && node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is { } block)
+            {
+                // The analyzer offers this only when every producer uses SendAsync (which waits when the block is full);
+                // Post would return false and drop the message.
+                var bound = SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName("BoundedCapacity"), SyntaxFactory.IdentifierName(constantName));
+                var arguments = block.ArgumentList ?? SyntaxFactory.ArgumentList();
+                var inline = arguments.Arguments.Select(a => a.Expression).OfType<ObjectCreationExpressionSyntax>()
+                    .FirstOrDefault(o => model.GetTypeInfo(o, cancellationToken).Type?.Name.EndsWith("BlockOptions", System.StringComparison.Ordinal) == true);
+                if (inline is not null)
+                {
+                    var initializer = inline.Initializer ?? SyntaxFactory.InitializerExpression(SyntaxKind.ObjectInitializerExpression);
+                    replacement = block.ReplaceNode(inline, inline.WithInitializer(initializer.AddExpressions(bound)));
+                }
+                else
+                {
+                    var options = SyntaxFactory.ObjectCreationExpression(SyntaxFactory.IdentifierName(optionsType).WithTrailingTrivia(SyntaxFactory.Space))
+                        .WithInitializer(SyntaxFactory.InitializerExpression(SyntaxKind.ObjectInitializerExpression, SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(bound)));
+                    replacement = block.WithArgumentList(arguments.AddArguments(SyntaxFactory.Argument(options)));
+                }
+
+                target = block;
             }
 
             if (replacement is null || target is null)

@@ -206,16 +206,19 @@ namespace MemoryRetention.CodeFixes
                 }
 
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var available = fix == BufferAnalyzer.FinallyFix ? FinallyPlan(node, model, context.CancellationToken) is not null : UsingPlan.Create(node, model, context.CancellationToken) is not null;
+                var available = fix == BufferAnalyzer.FinallyFix ? FinallyPlan(node, model, context.CancellationToken) is not null
+                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? PolicyTarget(node) is not null
+                    : UsingPlan.Create(node, model, context.CancellationToken) is not null;
                 if (!available)
                 {
                     continue;
                 }
 
                 var document = context.Document;
-                context.RegisterCodeFix(
-                    CodeAction.Create(fix == BufferAnalyzer.FinallyFix ? "Return it in 'finally'" : "Dispose the memory owner with 'using'", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey),
-                    diagnostic);
+                var title = fix == BufferAnalyzer.FinallyFix ? "Return it in 'finally'"
+                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? "Use StringBuilderPooledObjectPolicy"
+                    : "Dispose the memory owner with 'using'";
+                context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
             }
         }
 
@@ -224,6 +227,11 @@ namespace MemoryRetention.CodeFixes
             if (!diagnostic.Properties.TryGetValue(BufferAnalyzer.FixProperty, out var fix))
             {
                 return document;
+            }
+
+            if (fix == ObjectPoolPolicies.StringBuilderPolicyFix)
+            {
+                return await UseStringBuilderPolicyAsync(document, node, cancellationToken).ConfigureAwait(false);
             }
 
             if (fix != BufferAnalyzer.FinallyFix)
@@ -251,6 +259,38 @@ namespace MemoryRetention.CodeFixes
             var newStatements = statements.Take(rentIndex + 1).Append(tryStatement).Concat(statements.Skip(returnIndex + 1));
             var newRoot = root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(newStatements)));
             return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>`new DefaultPooledObjectPolicy&lt;StringBuilder&gt;()` or `ObjectPool.Create&lt;StringBuilder&gt;()` (`provider.Create&lt;StringBuilder&gt;()`).</summary>
+        private static ExpressionSyntax? PolicyTarget(SyntaxNode node)
+            => node.FirstAncestorOrSelf<ExpressionSyntax>(e => e is ObjectCreationExpressionSyntax || e is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax } });
+
+        /// <summary>
+        /// The policy becomes <c>new StringBuilderPooledObjectPolicy()</c> (same namespace as the default policy, so no
+        /// using is needed): it clears each builder and drops those above 4 KiB. `Create&lt;StringBuilder&gt;()` gets it as
+        /// its argument (the type argument is then inferred).
+        /// </summary>
+        private static async Task<Document> UseStringBuilderPolicyAsync(Document document, SyntaxNode node, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var target = PolicyTarget(node);
+            if (root is null || target is null)
+            {
+                return document;
+            }
+
+            var policy = SyntaxFactory.ParseExpression("new StringBuilderPooledObjectPolicy()");
+            SyntaxNode replacement = target switch
+            {
+                ObjectCreationExpressionSyntax creation => policy.WithTriviaFrom(creation),
+                InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax generic } member } invocation
+                    when invocation.ArgumentList.Arguments.Count == 0
+                    => invocation.WithExpression(member.WithName(SyntaxFactory.IdentifierName(generic.Identifier)))
+                        .WithArgumentList(SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(policy)))),
+                _ => target,
+            };
+
+            return ReferenceEquals(replacement, target) ? document : document.WithSyntaxRoot(root.ReplaceNode(target, replacement));
         }
 
         /// <summary>The Return statement and the rental's declaration in the same block, the Return after it.</summary>

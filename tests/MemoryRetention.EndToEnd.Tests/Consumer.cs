@@ -28,7 +28,10 @@ namespace MemoryRetention.EndToEnd.Tests
     <PackageReference Include=""Microsoft.Extensions.Hosting.Abstractions"" Version=""11.0.0"" />
     <PackageReference Include=""Quartz"" Version=""4.7.3"" />
     <PackageReference Include=""Microsoft.EntityFrameworkCore"" Version=""10.0.15"" />
-    <PackageReference Include=""Microsoft.Extensions.Caching.Memory"" Version=""11.0.0"" />";
+    <PackageReference Include=""Microsoft.Extensions.Caching.Memory"" Version=""11.0.0"" />
+    <PackageReference Include=""Microsoft.Extensions.DependencyInjection"" Version=""11.0.0"" />
+    <PackageReference Include=""Microsoft.Extensions.Logging"" Version=""11.0.0"" />
+    <PackageReference Include=""Microsoft.Extensions.Configuration.Json"" Version=""11.0.0"" />";
 
         private static readonly Regex ExpectMarker = new Regex(@"// expect: (?<ids>MEM\d{3}(?:\s*,\s*MEM\d{3})*)(?<nofix>\s+nofix)?\s*$", RegexOptions.Compiled);
         private static readonly Regex DiagnosticLine = new Regex(@"(?<file>[^\s(]+\.cs)\((?<line>\d+),\d+\): (?<severity>error|warning|info) (?<id>MEM\d{3}):", RegexOptions.Compiled);

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Linq;
 using System.Reflection;
 using System.Threading;
@@ -21,8 +20,6 @@ namespace MemoryRetention.Robustness.Tests
         public List<string> Exceptions { get; } = new List<string>();
 
         public ImmutableArray<Diagnostic> Diagnostics { get; set; } = ImmutableArray<Diagnostic>.Empty;
-
-        public TimeSpan AnalysisTime { get; set; }
 
         public int FixesApplied { get; set; }
     }
@@ -71,9 +68,7 @@ namespace MemoryRetention.Robustness.Tests
                 },
                 concurrentAnalysis: concurrent,
                 logAnalyzerExecutionTime: false);
-            var stopwatch = Stopwatch.StartNew();
             var diagnostics = await compilation.WithAnalyzers(Analyzers, options).GetAnalyzerDiagnosticsAsync(cancellationToken).ConfigureAwait(false);
-            result.AnalysisTime = stopwatch.Elapsed;
             result.Diagnostics = diagnostics;
             foreach (var diagnostic in diagnostics.Where(d => d.Id == "AD0001"))
             {

@@ -57,6 +57,21 @@ namespace MemoryRetention.Analyzers.Flow
             ("System.Data.Common.DbDataSource", new[] { "CreateConnection", "OpenConnection", "OpenConnectionAsync", "CreateCommand", "CreateBatch" }),
             ("Microsoft.IO.RecyclableMemoryStreamManager", new[] { "GetStream" }));
 
+        /// <summary>Library types whose static (extension) methods read the object passed to them and keep nothing.</summary>
+        private static readonly ImmutableArray<string> ReadOnlyArgumentTypeNames = ImmutableArray.Create(
+            "Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions",
+            "Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions",
+            "Microsoft.Extensions.Logging.LoggerFactoryExtensions");
+
+        /// <summary>
+        /// Types a library-registry rule (MEM065 meters and activity sources, MEM066 logger factories) reports instead
+        /// of MEM020 (one finding per object).
+        /// </summary>
+        private static readonly ImmutableArray<string> LibraryRegistryTypeNames = ImmutableArray.Create(
+            "System.Diagnostics.Metrics.Meter",
+            "System.Diagnostics.ActivitySource",
+            "Microsoft.Extensions.Logging.LoggerFactory");
+
         /// <summary>Wrappers that dispose what they wrap unless told <c>leaveOpen: true</c>.</summary>
         private static readonly ImmutableArray<string> OwningWrapperNames = ImmutableArray.Create(
             "System.IO.StreamReader",
@@ -80,6 +95,8 @@ namespace MemoryRetention.Analyzers.Flow
         private readonly ImmutableHashSet<INamedTypeSymbol> _nothingToRelease;
         private readonly ImmutableHashSet<INamedTypeSymbol> _owningWrappers;
         private readonly ImmutableHashSet<INamedTypeSymbol> _timers;
+        private readonly ImmutableHashSet<INamedTypeSymbol> _readOnlyArgumentTypes;
+        private readonly ImmutableHashSet<INamedTypeSymbol> _libraryRegistryTypes;
         private readonly Compilation _compilation;
 
         // Per compilation (this object is created at compilation start): whether a source method hands over a new object.
@@ -119,6 +136,8 @@ namespace MemoryRetention.Analyzers.Flow
             _nothingToRelease = ResolveSet(compilation, NothingToReleaseNames);
             _owningWrappers = ResolveSet(compilation, OwningWrapperNames);
             _timers = ResolveSet(compilation, TimerNames);
+            _readOnlyArgumentTypes = ResolveSet(compilation, ReadOnlyArgumentTypeNames);
+            _libraryRegistryTypes = ResolveSet(compilation, LibraryRegistryTypeNames);
             CancellationTokenSource = KnownTypes.Get(compilation, "System.Threading.CancellationTokenSource");
             TimeProvider = KnownTypes.Get(compilation, "System.TimeProvider");
         }
@@ -147,6 +166,24 @@ namespace MemoryRetention.Analyzers.Flow
             for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
             {
                 if (_timers.Contains(current.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>True when <paramref name="method"/> is a library helper that only reads its arguments (<c>GetRequiredService</c>, <c>CreateLogger</c>).</summary>
+        public bool OnlyReadsArguments(IMethodSymbol method)
+            => method.IsStatic && method.ContainingType is { } containing && _readOnlyArgumentTypes.Contains(containing.OriginalDefinition);
+
+        /// <summary>True for Meter, ActivitySource and LoggerFactory (and subclasses), which MEM065/MEM066 report.</summary>
+        public bool IsLibraryRegistryType(ITypeSymbol? type)
+        {
+            for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+            {
+                if (_libraryRegistryTypes.Contains(current.OriginalDefinition))
                 {
                     return true;
                 }

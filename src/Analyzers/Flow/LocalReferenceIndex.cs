@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -26,9 +27,11 @@ namespace MemoryRetention.Analyzers.Flow
         private static Dictionary<ILocalSymbol, List<IOperation>> Build(IOperation root, CancellationToken cancellationToken)
         {
             var map = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            var visited = 0;
             foreach (var operation in root.Descendants())
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                visited++;
                 ILocalSymbol? local = operation switch
                 {
                     IVariableDeclaratorOperation declarator => declarator.Symbol,
@@ -48,6 +51,8 @@ namespace MemoryRetention.Analyzers.Flow
 
                 list.Add(operation);
             }
+
+            WorkCounters.Of(root.Syntax.SyntaxTree).BodyWalked(visited);
 
             return map;
         }

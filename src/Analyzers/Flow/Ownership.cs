@@ -255,6 +255,11 @@ namespace MemoryRetention.Analyzers.Flow
                         return true;
                     }
 
+                    if (types.OnlyReadsArguments(method.ReducedFrom ?? method))
+                    {
+                        return false;
+                    }
+
                     // The receiver of a library extension method (`channel.BasicPublishAsync(…)`) is used, not kept,
                     // unless the extension hands back a disposable or the receiver's own type (`x.DisposeWith(bag)`).
                     if (method.IsExtensionMethod && parameter.Ordinal == 0 && !OwningMethodNames.Contains(method.Name))

@@ -26,6 +26,30 @@ namespace MemoryRetention.Analyzers.Handlers
         /// </summary>
         public HandlerCode Classify(IOperation operation, CancellationToken cancellationToken = default)
         {
+            var code = ClassifyLexical(operation, cancellationToken);
+            if (code.Kind != HandlerCodeKind.None)
+            {
+                return code;
+            }
+
+            // Not in a handler's own body: per unit of work when such code reaches the member that runs it.
+            foreach (var member in Reachability.GetRunningMembers(operation))
+            {
+                if (_owner.Reachability.GetPath(member, cancellationToken) is { } path)
+                {
+                    return new HandlerCode(HandlerCodeKind.ReachedPerUnitOfWork, path.EntryPoint, null, code.ContainingMember, path);
+                }
+            }
+
+            return code;
+        }
+
+        /// <summary>
+        /// Where <paramref name="operation"/> sits lexically: in an entry point's body, a worker loop's body, the
+        /// run-once part of a hosted service, or none of these — without following calls.
+        /// </summary>
+        public HandlerCode ClassifyLexical(IOperation operation, CancellationToken cancellationToken)
+        {
             ILoopOperation? innermostWorkerLoop = null;
             ISymbol? containingMember = null;
             var loops = new List<ILoopOperation>();

@@ -46,9 +46,15 @@ namespace MemoryRetention.Analyzers.Handlers
         /// The entry point a lambda or anonymous method is, when it is passed to a registration call (a Quartz
         /// delegate job, an Akka <c>Receive</c>, a timer callback, a consumer's <c>ReceivedAsync +=</c> …), or null.
         /// </summary>
-        public HandlerEntryPoint? GetLambdaEntryPoint(IAnonymousFunctionOperation lambda)
+        public HandlerEntryPoint? GetLambdaEntryPoint(IAnonymousFunctionOperation lambda) => GetDelegateEntryPoint(lambda);
+
+        /// <summary>
+        /// The entry point a delegate source — a lambda, or a method group (<c>consumer.Received += OnReceived</c>,
+        /// <c>new Timer(OnTick, …)</c>) — is when it is passed to a registration call or added to a handler event, or null.
+        /// </summary>
+        public HandlerEntryPoint? GetDelegateEntryPoint(IOperation function)
         {
-            IOperation? current = lambda.Parent;
+            IOperation? current = function.Parent;
             while (current is IDelegateCreationOperation || current is IConversionOperation)
             {
                 current = current.Parent;
@@ -224,7 +230,73 @@ namespace MemoryRetention.Analyzers.Handlers
                 return Entry(HandlerFramework.Hangfire, type, method, HandlerLifetime.PerInvocation, runsOnce: false);
             }
 
+            // 8. Hangfire jobs that implement nothing: public methods taking a PerformContext or IJobCancellationToken.
+            if (!_symbols.HangfireJobParameterTypes.IsEmpty && method.DeclaredAccessibility == Accessibility.Public && !method.IsStatic
+                && method.Parameters.Any(p => _symbols.HangfireJobParameterTypes.Any(t => SymbolEqualityComparer.Default.Equals(p.Type, t))))
+            {
+                return Entry(HandlerFramework.Hangfire, type, method, HandlerLifetime.PerInvocation, runsOnce: false);
+            }
+
+            // 9. Method groups handed to an inherited registration call in the type's constructors
+            //    (Akka's `Receive<T>(Handle)`, `ReceiveAsync<T>(…)`, `Command<T>(…)`, `Recover<T>(…)`): the handlers of a long-lived actor.
+            foreach (var (contract, registrationType) in _symbols.Registrations)
+            {
+                if (InheritsFrom(type, registrationType) && IsRegisteredAsMethodGroup(type, method, contract.MethodNames))
+                {
+                    return Entry(contract.Framework, type, method, HandlerLifetime.LongLived, runsOnce: false);
+                }
+            }
+
             return null;
+        }
+
+        /// <summary>
+        /// Whether a constructor of <paramref name="type"/> passes <paramref name="method"/> as a method group
+        /// (`Handle`, `this.Handle`) to a call named by <paramref name="names"/>. Syntax only: the call is an inherited
+        /// instance method of the registration type, so its name and a same-named method of this type suffice.
+        /// </summary>
+        private static bool IsRegisteredAsMethodGroup(INamedTypeSymbol type, IMethodSymbol method, ImmutableArray<string> names)
+        {
+            if (method.IsStatic || method.Parameters.Length != 1 || !SymbolEqualityComparer.Default.Equals(method.ContainingType, type))
+            {
+                return false;
+            }
+
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                foreach (var reference in constructor.DeclaringSyntaxReferences)
+                {
+                    foreach (var invocation in reference.GetSyntax().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+                    {
+                        var called = invocation.Expression switch
+                        {
+                            Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple => simple.Identifier.ValueText,
+                            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.ThisExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseExpressionSyntax } member => member.Name.Identifier.ValueText,
+                            _ => null,
+                        };
+                        if (called is null || !MatchesName(names, called))
+                        {
+                            continue;
+                        }
+
+                        foreach (var argument in invocation.ArgumentList.Arguments)
+                        {
+                            var group = argument.Expression switch
+                            {
+                                Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                                Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.ThisExpressionSyntax } member => member.Name.Identifier.ValueText,
+                                _ => null,
+                            };
+                            if (group == method.Name)
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return false;
         }
 
         private static bool ImplementsMember(INamedTypeSymbol type, INamedTypeSymbol @interface, IMethodSymbol method, ImmutableArray<string> memberNames)

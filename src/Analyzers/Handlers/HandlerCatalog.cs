@@ -181,6 +181,14 @@ namespace MemoryRetention.Analyzers.Handlers
             "Hangfire.RecurringJobManagerExtensions",
             "Hangfire.Common.Job");
 
+        /// <summary>
+        /// Parameter types that only Hangfire passes to a job method: a public method taking one is a job even when no
+        /// <c>BackgroundJob</c>/<c>RecurringJob</c> expression of the compilation names it (enqueued from another assembly).
+        /// </summary>
+        public static readonly ImmutableArray<string> HangfireJobParameterTypes = ImmutableArray.Create(
+            "Hangfire.Server.PerformContext",
+            "Hangfire.IJobCancellationToken");
+
         /// <summary>Wolverine's conventional handler method names (each also with an Async suffix).</summary>
         public static readonly ImmutableHashSet<string> WolverineMethodNames = ImmutableHashSet.Create(
             "Handle", "Handles", "Consume", "Consumes", "Orchestrate", "Orchestrates", "Start", "Starts",

@@ -37,6 +37,7 @@ namespace MemoryRetention.Analyzers.Handlers
         public INamedTypeSymbol? PeriodicTimer { get; }
         public INamedTypeSymbol? CancellationToken { get; }
         public ImmutableArray<INamedTypeSymbol> HangfireClients { get; }
+        public ImmutableArray<INamedTypeSymbol> HangfireJobParameterTypes { get; }
 
         public HandlerCatalogSymbols(Compilation compilation, MemoryRetentionOptions options)
         {
@@ -119,6 +120,9 @@ namespace MemoryRetention.Analyzers.Handlers
             CancellationToken = GetType("System.Threading.CancellationToken");
             HangfireClients = IsEnabled(HandlerFramework.Hangfire)
                 ? HandlerCatalog.HangfireJobClients.Select(GetType).Where(t => t is not null).Select(t => t!).ToImmutableArray()
+                : ImmutableArray<INamedTypeSymbol>.Empty;
+            HangfireJobParameterTypes = IsEnabled(HandlerFramework.Hangfire)
+                ? HandlerCatalog.HangfireJobParameterTypes.Select(GetType).Where(t => t is not null).Select(t => t!).ToImmutableArray()
                 : ImmutableArray<INamedTypeSymbol>.Empty;
         }
 

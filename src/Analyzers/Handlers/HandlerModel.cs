@@ -78,17 +78,29 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>The part of a once-per-process entry point outside its worker loops (for example before the loop in <c>ExecuteAsync</c>).</summary>
         RunOnceBody,
+
+        /// <summary>
+        /// Code outside any handler that per-unit-of-work code reaches through calls (a helper, a service it calls, the
+        /// constructor of an object it creates, a service registered as scoped or transient): see <see cref="HandlerCode.Reach"/>.
+        /// </summary>
+        ReachedPerUnitOfWork,
     }
 
     /// <summary>What <see cref="HandlerRecognizer.Classify"/> found for one operation.</summary>
     public readonly struct HandlerCode
     {
         public HandlerCode(HandlerCodeKind kind, HandlerEntryPoint? entryPoint, ILoopOperation? loop, ISymbol? containingMember)
+            : this(kind, entryPoint, loop, containingMember, reach: null)
+        {
+        }
+
+        public HandlerCode(HandlerCodeKind kind, HandlerEntryPoint? entryPoint, ILoopOperation? loop, ISymbol? containingMember, ReachPath? reach)
         {
             Kind = kind;
             EntryPoint = entryPoint;
             Loop = loop;
             ContainingMember = containingMember;
+            Reach = reach;
         }
 
         public HandlerCodeKind Kind { get; }
@@ -102,8 +114,17 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>The method, local function or lambda symbol the operation's body belongs to.</summary>
         public ISymbol? ContainingMember { get; }
 
-        /// <summary>True when the code runs once per unit of work: a per-invocation entry point's body or a worker loop's body.</summary>
-        public bool RunsPerUnitOfWork => Kind == HandlerCodeKind.EntryPointBody || Kind == HandlerCodeKind.WorkerLoopBody;
+        /// <summary>For <see cref="HandlerCodeKind.ReachedPerUnitOfWork"/>: the calls from the per-unit-of-work code to this code.</summary>
+        public ReachPath? Reach { get; }
+
+        /// <summary>
+        /// True when the code runs once per unit of work: a per-invocation entry point's body, a worker loop's body, or
+        /// code that one of them reaches through calls.
+        /// </summary>
+        public bool RunsPerUnitOfWork => Kind == HandlerCodeKind.EntryPointBody || Kind == HandlerCodeKind.WorkerLoopBody || Kind == HandlerCodeKind.ReachedPerUnitOfWork;
+
+        /// <summary>True when the code sits lexically in the unit of work's own body (an entry point's or a worker loop's), not in code it calls.</summary>
+        public bool IsInUnitOfWorkBody => Kind == HandlerCodeKind.EntryPointBody || Kind == HandlerCodeKind.WorkerLoopBody;
 
         /// <summary>Words for a message: "in the Quartz job 'X.Execute'", "in a worker loop of 'X.ExecuteAsync'".</summary>
         public string Describe()
@@ -116,6 +137,8 @@ namespace MemoryRetention.Analyzers.Handlers
                     return "in every iteration of a worker loop" + (EntryPoint is null ? string.Empty : " of " + EntryPoint.Name);
                 case HandlerCodeKind.RunOnceBody:
                     return "in " + (EntryPoint?.Name ?? "a hosted service");
+                case HandlerCodeKind.ReachedPerUnitOfWork:
+                    return Reach?.Describe() ?? "in code that runs per unit of work";
                 default:
                     return "in this method";
             }

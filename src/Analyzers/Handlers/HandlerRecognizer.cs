@@ -19,7 +19,8 @@ namespace MemoryRetention.Analyzers.Handlers
     /// <see cref="EntryPointRecognizer"/> (which methods and lambdas are entry points),
     /// <see cref="HandlerLifetimeResolver"/> (how long a handler's instance lives),
     /// <see cref="WorkerLoopRecognizer"/> (which loops run per message, tick or item),
-    /// <see cref="CodeClassifier"/> (where an operation runs), and the lazily built <see cref="RegistrationIndex"/>.
+    /// <see cref="CodeClassifier"/> (where an operation runs), <see cref="Handlers.Reachability"/> (what that code reaches
+    /// through calls), and the lazily built <see cref="RegistrationIndex"/>.
     /// </remarks>
     public sealed class HandlerRecognizer
     {
@@ -34,6 +35,7 @@ namespace MemoryRetention.Analyzers.Handlers
             Lifetimes = new HandlerLifetimeResolver(this, _symbols);
             WorkerLoops = new WorkerLoopRecognizer(_symbols);
             Classifier = new CodeClassifier(this);
+            Reachability = new Reachability(this, compilation);
         }
 
         /// <summary>The compilation this recognizer was built for.</summary>
@@ -54,6 +56,9 @@ namespace MemoryRetention.Analyzers.Handlers
         internal WorkerLoopRecognizer WorkerLoops { get; }
 
         internal CodeClassifier Classifier { get; }
+
+        /// <summary>What per-unit-of-work code reaches through calls (built on demand, shared by every rule).</summary>
+        internal Reachability Reachability { get; }
 
         /// <summary>Registration facts of the compilation, built on first use (at most once).</summary>
         internal RegistrationIndex Registrations

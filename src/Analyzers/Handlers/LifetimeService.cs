@@ -329,11 +329,13 @@ namespace MemoryRetention.Analyzers.Handlers
         }
 
         /// <summary>
-        /// Source classes whose instances the compilation keeps for the process: the type of a static field or static
-        /// property (a singleton instance, <c>static readonly Foo Instance = new Foo()</c>), or a class created once in the
-        /// run-once part of a hosted service (<c>ExecuteAsync</c>/<c>StartAsync</c> outside any loop or lambda). Built
-        /// lazily, once: a walk over source type members and, for files that mention a run-once member name, their
-        /// object creations.
+        /// Source classes whose instances the compilation keeps for the process, decided only where the answer is sure:
+        /// a class whose instance constructors are all non-public and that a static field or property holds (the
+        /// singleton pattern, <c>static readonly Foo Instance = new Foo()</c>); a class created once in the run-once part
+        /// of a hosted service (<c>ExecuteAsync</c>/<c>StartAsync</c> outside any loop, lambda or local function) and
+        /// created nowhere else in the compilation. (A public class with a static sentinel such as <c>Order.Empty</c> is
+        /// also created per message, so a static alone says nothing.) Built lazily, once: a walk over source type
+        /// members, then only files that mention a run-once member name or a candidate's name.
         /// </summary>
         private ImmutableDictionary<ISymbol, string> HeldForProcess()
         {
@@ -383,21 +385,19 @@ namespace MemoryRetention.Analyzers.Handlers
                         _ => null,
                     };
 
-                    if (held is INamedTypeSymbol { TypeKind: TypeKind.Class } heldType && IsInSource(heldType) && !builder.ContainsKey(heldType.OriginalDefinition))
+                    if (held is INamedTypeSymbol { TypeKind: TypeKind.Class, IsStatic: false } heldType && IsInSource(heldType)
+                        && OnlyNonPublicConstructors(heldType) && !builder.ContainsKey(heldType.OriginalDefinition))
                     {
                         builder[heldType.OriginalDefinition] = "held in the static '" + declaring.Name + "." + member.Name + "'";
                     }
                 }
             }
 
+            // Created once in a run-once member: candidates and the creation that made them one.
+            var candidates = new Dictionary<ISymbol, (SyntaxNode Site, string Where)>(SymbolEqualityComparer.Default);
             foreach (var tree in compilation.SyntaxTrees)
             {
-                if (!tree.TryGetText(out var text))
-                {
-                    text = tree.GetText();
-                }
-
-                var content = text.ToString();
+                var content = TextOf(tree);
                 if (content.IndexOf("ExecuteAsync", StringComparison.Ordinal) < 0 && content.IndexOf("StartAsync", StringComparison.Ordinal) < 0)
                 {
                     continue;
@@ -430,9 +430,19 @@ namespace MemoryRetention.Analyzers.Handlers
                         if (model.GetTypeInfo(creation).Type is INamedTypeSymbol { TypeKind: TypeKind.Class } created && IsInSource(created)
                             && !builder.ContainsKey(created.OriginalDefinition))
                         {
-                            builder[created.OriginalDefinition] = "created once in '" + symbol.ContainingType.Name + "." + name + "'";
+                            // Created twice in run-once code is still once per process per site; one site is enough to keep.
+                            candidates[created.OriginalDefinition] = (creation, "created once in '" + symbol.ContainingType.Name + "." + name + "'");
                         }
                     }
+                }
+            }
+
+            if (candidates.Count > 0)
+            {
+                RemoveCreatedElsewhere(compilation, candidates);
+                foreach (var candidate in candidates)
+                {
+                    builder[candidate.Key] = candidate.Value.Where;
                 }
             }
 
@@ -443,6 +453,69 @@ namespace MemoryRetention.Analyzers.Handlers
                 stack.Push(nested);
                 return null;
             }
+        }
+
+        /// <summary>Drops a candidate that any other `new` in the compilation creates (by name first, then bound).</summary>
+        private static void RemoveCreatedElsewhere(Compilation compilation, Dictionary<ISymbol, (SyntaxNode Site, string Where)> candidates)
+        {
+            var names = new HashSet<string>(candidates.Keys.Select(k => k.Name), StringComparer.Ordinal);
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var content = TextOf(tree);
+                if (!names.Any(n => content.IndexOf(n, StringComparison.Ordinal) >= 0))
+                {
+                    continue;
+                }
+
+                SemanticModel? model = null;
+                foreach (var creation in tree.GetRoot().DescendantNodes().OfType<ObjectCreationExpressionSyntax>())
+                {
+                    var typeName = creation.Type switch
+                    {
+                        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                        SimpleNameSyntax simple => simple.Identifier.ValueText,
+                        _ => null,
+                    };
+
+                    if (typeName is null || !names.Contains(typeName))
+                    {
+                        continue;
+                    }
+
+#pragma warning disable RS1030 // Bound once per compilation, lazily, only for creations named like a candidate.
+                    model ??= compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                    if (model.GetTypeInfo(creation).Type is INamedTypeSymbol created
+                        && candidates.TryGetValue(created.OriginalDefinition, out var candidate)
+                        && candidate.Site != creation)
+                    {
+                        candidates.Remove(created.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        private static string TextOf(SyntaxTree tree)
+        {
+            if (!tree.TryGetText(out var text))
+            {
+                text = tree.GetText();
+            }
+
+            return text.ToString();
+        }
+
+        private static bool OnlyNonPublicConstructors(INamedTypeSymbol type)
+        {
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                if (constructor.DeclaredAccessibility != Accessibility.Private && constructor.DeclaredAccessibility != Accessibility.Protected)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>Inside a loop, a lambda or a local function of the run-once member: may run more than once.</summary>

@@ -99,6 +99,34 @@ namespace MemoryRetention.Analyzers.Handlers
             ByService = byService.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default);
             ByImplementation = byImplementation.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default);
 
+            // What reachability asks: the types created per resolution, and the implementations registered for a service.
+            var transient = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+            var implementations = new Dictionary<ISymbol, ImmutableHashSet<ISymbol>.Builder>(SymbolEqualityComparer.Default);
+            foreach (var registration in registrations)
+            {
+                if (registration.Lifetime == ServiceLifetimeKind.Transient)
+                {
+                    transient.Add(registration.Service);
+                    if (registration.Implementation is not null)
+                    {
+                        transient.Add(registration.Implementation);
+                    }
+                }
+
+                if (registration.Implementation is not null && !SymbolEqualityComparer.Default.Equals(registration.Service, registration.Implementation))
+                {
+                    if (!implementations.TryGetValue(registration.Service, out var set))
+                    {
+                        implementations[registration.Service] = set = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+                    }
+
+                    set.Add(registration.Implementation);
+                }
+            }
+
+            Transient = transient.ToImmutable();
+            Implementations = implementations.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default);
+
             static void Add(Dictionary<ISymbol, ImmutableArray<ServiceRegistration>.Builder> map, ISymbol key, ServiceRegistration value)
             {
                 if (!map.TryGetValue(key, out var list))
@@ -109,6 +137,12 @@ namespace MemoryRetention.Analyzers.Handlers
                 list.Add(value);
             }
         }
+
+        /// <summary>Service and implementation types (original definitions) registered as transient (AddTransient, keyed, TryAdd…).</summary>
+        public ImmutableHashSet<ISymbol> Transient { get; }
+
+        /// <summary>Per service type (original definition), the implementation types the compilation registers for it.</summary>
+        public ImmutableDictionary<ISymbol, ImmutableHashSet<ISymbol>> Implementations { get; }
 
         /// <summary>Every DI registration the compilation makes (AddSingleton/AddScoped/AddTransient, TryAdd*, keyed, AddHostedService, AddDbContext).</summary>
         public ImmutableArray<ServiceRegistration> Registrations { get; }
@@ -354,7 +388,8 @@ namespace MemoryRetention.Analyzers.Handlers
             keys.Add(text);
         }
 
-        private static string? GetName(ExpressionSyntax expression)
+        /// <summary>The simple name an invoked expression calls (<c>x.Add</c>, <c>Add&lt;T&gt;</c>, <c>?.Add</c>), or null.</summary>
+        internal static string? GetName(ExpressionSyntax expression)
         {
             switch (expression)
             {
@@ -389,6 +424,11 @@ namespace MemoryRetention.Analyzers.Handlers
             {
                 if (argument.Expression is TypeOfExpressionSyntax typeOf)
                 {
+                    if (allTypeArguments && lastTypeOf is not null && model.GetTypeInfo(lastTypeOf.Type).Type is INamedTypeSymbol serviceType)
+                    {
+                        singletons.Add(serviceType.OriginalDefinition); // AddScoped(typeof(IService<>), typeof(Impl<>)): the service is scoped too
+                    }
+
                     lastTypeOf = typeOf;
                 }
             }

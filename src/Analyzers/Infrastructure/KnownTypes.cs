@@ -9,38 +9,23 @@ namespace MemoryRetention.Analyzers.Infrastructure
     public static class KnownTypes
     {
         /// <summary>
-        /// The type with this metadata name, or null. When several referenced assemblies define the name
-        /// (<see cref="Compilation.GetTypeByMetadataName"/> then returns null), the first public one is taken.
+        /// The type with this metadata name, or null: the source assembly's own, else the first public one among the
+        /// referenced assemblies that can define it (see <see cref="ReferencedAssemblies"/>).
         /// </summary>
         public static INamedTypeSymbol? Get(Compilation compilation, string metadataName)
             => PerCompilation.GetValue(compilation, _ => new ConcurrentDictionary<string, INamedTypeSymbol?>(System.StringComparer.Ordinal))
                 .GetOrAdd(metadataName, name => Resolve(compilation, name));
 
         // Every rule asks for its types at compilation start, and most asked-for framework types are absent (a project
-        // references a few of the frameworks recognised), which is the expensive case (a search of every referenced
-        // assembly). One answer per compilation and name, shared by all rules; weakly keyed, so nothing outlives the
-        // compilation.
+        // references a few of the frameworks recognised). One answer per compilation and name, shared by all rules, found
+        // through ReferencedAssemblies: an absent framework's types are never searched for, and a present type is looked
+        // up in the few assemblies that can define it rather than in every reference. Weakly keyed, so nothing outlives
+        // the compilation.
         private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<string, INamedTypeSymbol?>> PerCompilation =
             new ConditionalWeakTable<Compilation, ConcurrentDictionary<string, INamedTypeSymbol?>>();
 
         private static INamedTypeSymbol? Resolve(Compilation compilation, string metadataName)
-        {
-            var type = compilation.GetTypeByMetadataName(metadataName);
-            if (type is not null)
-            {
-                return type;
-            }
-
-            foreach (var candidate in compilation.GetTypesByMetadataName(metadataName))
-            {
-                if (candidate.DeclaredAccessibility == Accessibility.Public)
-                {
-                    return candidate;
-                }
-            }
-
-            return null;
-        }
+            => ReferencedAssemblies.Of(compilation).Find(metadataName);
 
         /// <summary>True when <paramref name="type"/> is, derives from, or implements <paramref name="other"/>.</summary>
         public static bool IsOrDerivesFrom(ITypeSymbol? type, INamedTypeSymbol? other)

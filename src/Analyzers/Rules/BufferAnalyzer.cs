@@ -44,6 +44,7 @@ namespace MemoryRetention.Analyzers.Rules
             var index = new LocalReferenceIndex();
 
             context.RegisterOperationAction(c => AnalyzeArray(c, (IArrayCreationOperation)c.Operation, handlers, stream, index), OperationKind.ArrayCreation);
+            ObjectPoolPolicies.Register(context); // MEM013: Microsoft.Extensions.ObjectPool policies that keep growth
 
             context.RegisterOperationAction(
                 c =>
@@ -452,6 +453,14 @@ namespace MemoryRetention.Analyzers.Rules
                         returnedOutsideFinally ??= returnCall;
                     }
                 }
+                else if (use.Parent is ISimpleAssignmentOperation { Target: ILocalReferenceOperation grown } swap && ReferenceEquals(swap.Value, use)
+                    && !SymbolEqualityComparer.Default.Equals(grown.Local, local)
+                    && LosesPreviousRental(swap, grown.Local, rent, index, context.CancellationToken))
+                {
+                    // Grow by renting: `var bigger = pool.Rent(buffer.Length * 2); …; buffer = bigger;` with no Return(buffer) first.
+                    Report(context, swap, "'" + grown.Local.Name + "' is replaced by the bigger rental '" + local.Name + "' without returning the array it held: the pool loses one array per growth " + code.Describe(), fix: null);
+                    return;
+                }
                 else if (use.Parent is IReturnOperation
                     || (use.Parent is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Value, use))
                     || (use.Parent is IArgumentOperation { Parent: IInvocationOperation call } && call.TargetMethod.Locations.Any(l => l.IsInSource))
@@ -507,7 +516,13 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            Report(context, returnCall, "The array rented " + code.Describe() + " is returned outside 'finally': an exception before the Return loses it to the pool", FinallyFix);
+            // An early `return` between the rental and the Return skips it on that path too.
+            var early = OperationTree.Root(returnCall).Descendants().OfType<IReturnOperation>().FirstOrDefault(r =>
+                r.Syntax.SpanStart > rented.Syntax.SpanStart && r.Syntax.SpanStart < returnCall.Syntax.SpanStart && Ownership.ContainingFunction(r) is null && !r.IsImplicit);
+            var path = early is null
+                ? "an exception before the Return loses it to the pool"
+                : "the early return on line " + (early.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1) + " and any exception before the Return lose it to the pool";
+            Report(context, returnCall, "The array rented " + code.Describe() + " is returned outside 'finally': " + path, FinallyFix);
         }
 
         /// <summary>

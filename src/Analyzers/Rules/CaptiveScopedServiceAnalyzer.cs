@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Linq;
 using MemoryRetention.Analyzers.Flow;
 using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Infrastructure;
@@ -16,7 +17,7 @@ namespace MemoryRetention.Analyzers.Rules
     /// IServiceProvider it holds.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class CaptiveScopedServiceAnalyzer : MemoryAnalyzerBase
+    public sealed partial class CaptiveScopedServiceAnalyzer : MemoryAnalyzerBase
     {
         /// <summary>The option this rule reads (documented on its page).</summary>
         public const string ScopedTypesKey = ScopedServices.ScopedTypesKey;
@@ -39,11 +40,20 @@ namespace MemoryRetention.Analyzers.Rules
 
             var types = DisposableTypes.Create(context.Compilation);
             var reportedPrimaryParameters = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+            var lifetimes = LifetimeService.For(handlers);
+            var mediators = ImmutableArray.CreateRange(
+                new[] { "MediatR.IMediator", "MediatR.ISender", "MediatR.IPublisher" }
+                    .Select(n => KnownTypes.Get(context.Compilation, n)).Where(t => t is not null).Select(t => t!));
+            var parallel = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Parallel");
+            var captive = new Captives(handlers, lifetimes, scoped, mediators, parallel);
 
-            context.RegisterOperationAction(c => AnalyzeAssignment(c, (ISimpleAssignmentOperation)c.Operation, handlers, scoped), OperationKind.SimpleAssignment);
+            context.RegisterSymbolAction(c => AnalyzeContainerConstructor(c, captive), SymbolKind.Method);
+            context.RegisterOperationAction(c => AnalyzeStoreIntoLongLived(c, (IInvocationOperation)c.Operation, captive), OperationKind.Invocation);
+
+            context.RegisterOperationAction(c => AnalyzeAssignment(c, (ISimpleAssignmentOperation)c.Operation, handlers, scoped, captive), OperationKind.SimpleAssignment);
             context.RegisterOperationAction(c => AnalyzeFieldInitializer(c, (IFieldInitializerOperation)c.Operation, handlers, scoped), OperationKind.FieldInitializer);
             context.RegisterOperationAction(c => AnalyzePrimaryConstructorCapture(c, (IParameterReferenceOperation)c.Operation, handlers, scoped, reportedPrimaryParameters), OperationKind.ParameterReference);
-            context.RegisterOperationAction(c => AnalyzeRootResolution(c, (IInvocationOperation)c.Operation, handlers, scoped, types), OperationKind.Invocation);
+            context.RegisterOperationAction(c => AnalyzeRootResolution(c, (IInvocationOperation)c.Operation, handlers, scoped, types, captive), OperationKind.Invocation);
         }
 
         private static (HandlerFramework? Framework, string Name)? LongLived(INamedTypeSymbol? type, HandlerRecognizer handlers)
@@ -51,7 +61,7 @@ namespace MemoryRetention.Analyzers.Rules
                 ? (lifetime.Framework, owner)
                 : ((HandlerFramework?, string)?)null;
 
-        private static void AnalyzeAssignment(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, HandlerRecognizer handlers, ScopedServices scoped)
+        private static void AnalyzeAssignment(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, HandlerRecognizer handlers, ScopedServices scoped, Captives captive)
         {
             ISymbol? member = assignment.Target switch
             {
@@ -61,6 +71,12 @@ namespace MemoryRetention.Analyzers.Rules
             };
 
             if (member is null || LongLived(member.ContainingType, handlers) is not { } owner)
+            {
+                return;
+            }
+
+            // A singleton built by a factory lambda gets its arguments from the factory: the captive is reported there.
+            if (captive.IsBuiltByFactoryOnly(member.ContainingType))
             {
                 return;
             }
@@ -76,6 +92,18 @@ namespace MemoryRetention.Analyzers.Rules
                         ImmutableDictionary<string, string?>.Empty.Add(FixProperty, ScopePerUnitOfWorkFix),
                         "The " + owner.Name + " keeps the scoped '" + parameter.Parameter.Type.Name + "' (" + why + ") in '" + member.Name + "'",
                         "one instance serves every unit of work and what it tracks is never released"));
+                    break;
+
+                case IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } mediator
+                    when captive.IsMediator(mediator.Parameter.Type):
+                    // MediatR's mediator is transient: resolved into a long-lived owner it holds the root provider, and each
+                    // Send resolves the handlers (and their scoped dependencies) from it.
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MEM040_CaptiveScopedService,
+                        assignment.Syntax.GetLocation(),
+                        ImmutableDictionary<string, string?>.Empty.Add(FixProperty, ScopePerUnitOfWorkFix),
+                        "The " + owner.Name + " keeps the mediator '" + mediator.Parameter.Type.Name + "' in '" + member.Name + "'",
+                        "each Send resolves its handlers and their scoped dependencies from the root provider, which keeps them for the process"));
                     break;
 
                 case IInvocationOperation invocation when IsContextFromFactory(invocation, scoped):
@@ -138,7 +166,7 @@ namespace MemoryRetention.Analyzers.Rules
                 "one instance serves every unit of work and what it tracks is never released"));
         }
 
-        private static void AnalyzeRootResolution(OperationAnalysisContext context, IInvocationOperation invocation, HandlerRecognizer handlers, ScopedServices scoped, DisposableTypes? types)
+        private static void AnalyzeRootResolution(OperationAnalysisContext context, IInvocationOperation invocation, HandlerRecognizer handlers, ScopedServices scoped, DisposableTypes? types, Captives captive)
         {
             var method = invocation.TargetMethod;
             if (method.Name != "GetService" && method.Name != "GetRequiredService" && method.Name != "GetServices")
@@ -148,6 +176,12 @@ namespace MemoryRetention.Analyzers.Rules
 
             // The provider: `_provider.GetRequiredService<T>()` (extension: first argument) or `_provider.GetService(typeof(T))`.
             var receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+            if (Unwrap(receiver) is IParameterReferenceOperation factoryParameter)
+            {
+                AnalyzeSingletonFactory(context, invocation, factoryParameter, captive);
+                return;
+            }
+
             if (Unwrap(receiver) is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation } providerField
                 || !SymbolEqualityComparer.Default.Equals(providerField.Field.Type, scoped.ServiceProvider)
                 || LongLived(providerField.Field.ContainingType, handlers) is not { } owner)
@@ -166,7 +200,8 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 // A disposable transient resolved from the root provider is kept by it until the process ends:
                 // that accumulates only when it happens per unit of work.
-                if (types is null || !types.IsDisposable(resolved) || !handlers.Classify(invocation, context.CancellationToken).RunsPerUnitOfWork)
+                if (types is null || !types.IsDisposable(resolved)
+                    || !(handlers.Classify(invocation, context.CancellationToken).RunsPerUnitOfWork || captive.IsRepeated(invocation)))
                 {
                     return;
                 }

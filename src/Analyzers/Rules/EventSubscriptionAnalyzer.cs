@@ -87,7 +87,11 @@ namespace MemoryRetention.Analyzers.Rules
                         }
 
                         var code = handlers.Classify(invocation, c.CancellationToken);
-                        if (!code.RunsPerUnitOfWork || Ownership.Analyze(invocation, types, c.CancellationToken, index).Fate != OwnershipFate.Leaked)
+                        var where = code.Describe();
+                        // Per unit of work, or in the constructor of a per-unit-of-work type (a scoped or transient service,
+                        // a per-invocation handler): each instance adds a callback the monitor keeps.
+                        var inConstructor = !code.RunsPerUnitOfWork && IsInPerInvocationConstructor(invocation, handlers, out where);
+                        if ((!code.RunsPerUnitOfWork && !inConstructor) || Ownership.Analyze(invocation, types, c.CancellationToken, index).Fate != OwnershipFate.Leaked)
                         {
                             return;
                         }
@@ -95,8 +99,8 @@ namespace MemoryRetention.Analyzers.Rules
                         c.ReportDiagnostic(Diagnostic.Create(
                             Descriptors.MEM030_EventSubscriptionNotRemoved,
                             invocation.Syntax.GetLocation(),
-                            ImmutableDictionary<string, string?>.Empty.Add(FixProperty, UsingFix),
-                            "A '" + method.Name + "' subscription made " + code.Describe(),
+                            inConstructor ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, UsingFix),
+                            "A '" + method.Name + "' subscription made " + where,
                             source,
                             " (its returned IDisposable is dropped)"));
                     },
@@ -177,6 +181,12 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            if (publisher.StartsWith("the injected", System.StringComparison.Ordinal) && DescribeRegisteredSingleton(eventReference.Instance, handlers) is { } singleton)
+            {
+                // The compilation registers the injected service as a singleton: no option needed.
+                publisher = singleton;
+            }
+
             if (publisher.StartsWith("the injected", System.StringComparison.Ordinal)
                 && !MemoryRetentionOptions.GetBool(context.Options, syntax.SyntaxTree, IncludeInjectedPublishersKey, defaultValue: false))
             {
@@ -199,10 +209,25 @@ namespace MemoryRetention.Analyzers.Rules
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM030_EventSubscriptionNotRemoved,
                 syntax.GetLocation(),
-                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.RunsPerUnitOfWork ? UnsubscribeFix : DisposeFix),
+                ImmutableDictionary<string, string?>.Empty.Add(FixProperty, code.IsInUnitOfWorkBody ? UnsubscribeFix : DisposeFix),
                 what,
                 publisher + " ('" + eventReference.Event.Name + "')",
                 string.Empty));
+        }
+
+        /// <summary>"the singleton 'Clock'" when the publisher's type is registered as a singleton or otherwise lives for the process.</summary>
+        private static string? DescribeRegisteredSingleton(IOperation? instance, HandlerRecognizer handlers)
+        {
+            while (instance is IConversionOperation conversion)
+            {
+                instance = conversion.Operand;
+            }
+
+            var lifetimes = LifetimeService.For(handlers);
+            return instance?.Type is INamedTypeSymbol type
+                   && (lifetimes.RegisteredLifetime(type) == ServiceLifetimeKind.Singleton || lifetimes.LivesForProcess(type))
+                ? "the singleton '" + type.Name + "'"
+                : null;
         }
 
         private static bool IsInPerInvocationConstructor(IOperation operation, HandlerRecognizer handlers, out string where)

@@ -17,15 +17,12 @@ namespace MemoryRetention.Analyzers.Rules
     /// MEM002: the same for private instance fields of long-lived handlers (hosted services, singletons, actors, grains,
     /// Mediator handlers), and for a local collection declared before a worker loop and added to inside it.
     /// Per type (symbol start/end): all uses of a private field are in its type, so "nothing removes" is decided there.
-    /// Reachability: the add is in handler code, or in a method of the same type that handler code calls, following
-    /// calls up to <see cref="CallDepth"/> levels.
+    /// Reachability: the add runs per unit of work — in handler code, or in code it reaches through calls (the shared
+    /// <see cref="HandlerRecognizer.Classify"/> answer; see docs/reachability.md for what is followed and its bounds).
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class GrowingCollectionAnalyzer : MemoryAnalyzerBase
     {
-        /// <summary>How many levels of calls within the type are followed from handler code to the add.</summary>
-        public const int CallDepth = 3;
-
         public const string FixProperty = "fix";
         public const string ScopedFix = "scoped";
 
@@ -112,9 +109,6 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var calls = new ConcurrentBag<(ISymbol Caller, ISymbol Callee)>();
-            var handlerMethods = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-
             context.RegisterOperationAction(
                 c =>
                 {
@@ -134,23 +128,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.FieldReference);
 
-            context.RegisterOperationAction(
-                c =>
-                {
-                    var invocation = (IInvocationOperation)c.Operation;
-                    var target = invocation.TargetMethod.OriginalDefinition;
-                    if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type))
-                    {
-                        calls.Add((c.ContainingSymbol, target));
-                        if (handlers.Classify(invocation, c.CancellationToken).RunsPerUnitOfWork)
-                        {
-                            handlerMethods[target] = true;
-                        }
-                    }
-                },
-                OperationKind.Invocation);
-
-            context.RegisterSymbolEndAction(c => Report(c, states, calls, handlerMethods, longLived, boundable));
+            context.RegisterSymbolEndAction(c => Report(c, states, longLived, boundable));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -162,7 +140,9 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             // Initializers and constructors fill a collection once: neither growth nor shrinking.
-            var inInitialization = method is IMethodSymbol { MethodKind: MethodKind.StaticConstructor or MethodKind.Constructor } || method is IFieldSymbol;
+            // A handler lambda registered in a constructor (an Akka ReceiveActor's `Receive<T>(m => …)`) runs per message, though.
+            var inInitialization = (method is IMethodSymbol { MethodKind: MethodKind.StaticConstructor or MethodKind.Constructor } || method is IFieldSymbol)
+                && !(Ownership.ContainingFunction(reference) is IAnonymousFunctionOperation && handlers.Classify(reference, context.CancellationToken).RunsPerUnitOfWork);
 
             switch (current.Parent)
             {
@@ -325,28 +305,9 @@ namespace MemoryRetention.Analyzers.Rules
         private static void Report(
             SymbolAnalysisContext context,
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
-            ConcurrentBag<(ISymbol Caller, ISymbol Callee)> calls,
-            ConcurrentDictionary<ISymbol, bool> handlerMethods,
             bool longLived,
             ImmutableHashSet<INamedTypeSymbol> boundable)
         {
-            // Methods of this type reachable from handler code within CallDepth calls.
-            var reachable = new HashSet<ISymbol>(handlerMethods.Keys, SymbolEqualityComparer.Default);
-            var frontier = reachable.ToList();
-            for (var depth = 1; depth < CallDepth && frontier.Count > 0; depth++)
-            {
-                var next = new List<ISymbol>();
-                foreach (var (caller, callee) in calls)
-                {
-                    if (frontier.Contains(caller, SymbolEqualityComparer.Default) && reachable.Add(callee))
-                    {
-                        next.Add(callee);
-                    }
-                }
-
-                frontier = next;
-            }
-
             foreach (var state in states.Values)
             {
                 if (state.Shrinks || state.Escapes || state.Adds.Count == 0)
@@ -357,20 +318,12 @@ namespace MemoryRetention.Analyzers.Rules
                 // In source order: the operation actions ran concurrently, and the finding must not move between builds.
                 foreach (var (site, method, code) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
                 {
-                    string? where = null;
-                    if (code.RunsPerUnitOfWork)
-                    {
-                        where = code.Describe();
-                    }
-                    else if (method is not null && reachable.Contains(method.OriginalDefinition))
-                    {
-                        where = "in '" + method.Name + "', which task-handler code calls";
-                    }
-
-                    if (where is null)
+                    if (!code.RunsPerUnitOfWork)
                     {
                         continue;
                     }
+
+                    var where = code.Describe();
 
                     var descriptor = state.Field.IsStatic ? Descriptors.MEM001_StaticCollectionGrows : Descriptors.MEM002_HandlerCollectionGrows;
                     var properties = state.UsedIn.Count == 1 && code.RunsPerUnitOfWork && code.Kind == HandlerCodeKind.EntryPointBody

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using MemoryRetention.Analyzers.Flow;
 using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -75,9 +76,16 @@ namespace MemoryRetention.Analyzers.Rules
                         }
                     }
                     else if (dataflowBlock is not null && SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, dataflowBlock.ContainingAssembly)
-                        && KnownTypes.IsOrDerivesFrom(type, dataflowBlock) && IsKeptBeyondOneUnitOfWork(creation) && !SetsBoundedCapacity(creation))
+                        && KnownTypes.IsOrDerivesFrom(type, dataflowBlock) && !SetsBoundedCapacity(creation))
                     {
-                        Report(c, creation, "The dataflow block '" + Display(type) + "'", DataflowKind);
+                        if (IsKeptBeyondOneUnitOfWork(creation))
+                        {
+                            Report(c, creation, "The dataflow block '" + Display(type) + "'", DataflowKind, DataflowFix.OptionsTypeFor(creation, type, c.CancellationToken));
+                        }
+                        else if (IsRunOnceLocalFedPerIteration(creation, handlers, c.CancellationToken))
+                        {
+                            Report(c, creation, "The dataflow block '" + Display(type) + "' (created once, fed in every iteration of the worker loop)", DataflowKind);
+                        }
                     }
                 },
                 OperationKind.ObjectCreation);
@@ -143,6 +151,11 @@ namespace MemoryRetention.Analyzers.Rules
                                         {
                                             state.Bounded = true;
                                         }
+                                        else if (IsPoolReturn(invocation, c.ContainingSymbol))
+                                        {
+                                            // An object pool: what comes back was rented before, so the pool holds at
+                                            // most the peak of concurrent borrowers. Not a work queue.
+                                        }
                                         else
                                         {
                                             state.Enqueued = true;
@@ -194,6 +207,29 @@ namespace MemoryRetention.Analyzers.Rules
             });
         }
 
+        private static readonly string[] PoolReturnNames = { "Return", "Release", "Dispose", "Recycle", "Free", "GiveBack", "Put" };
+
+        /// <summary>
+        /// <c>_pool.Enqueue(item)</c> in <c>Return(T item)</c> / <c>Release</c> / <c>Dispose</c> (of a parameter or of
+        /// <c>this</c>): an object coming back to a pool.
+        /// </summary>
+        private static bool IsPoolReturn(IInvocationOperation enqueue, ISymbol? containing)
+        {
+            if (containing is not IMethodSymbol method || enqueue.Arguments.Length != 1)
+            {
+                return false;
+            }
+
+            var name = method.Name;
+            if (!PoolReturnNames.Any(n => name.StartsWith(n, System.StringComparison.Ordinal)))
+            {
+                return false;
+            }
+
+            var value = OperationTree.SkipConversions(enqueue.Arguments[0].Value);
+            return value is IParameterReferenceOperation || value is IInstanceReferenceOperation;
+        }
+
         private static bool IsGuardedByCount(IOperation operation, IFieldSymbol field)
         {
             for (var current = operation.Parent; current is not null; current = current.Parent)
@@ -208,12 +244,47 @@ namespace MemoryRetention.Analyzers.Rules
             return false;
         }
 
-        private static void Report(OperationAnalysisContext context, IOperation operation, string what, string kind)
-            => context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.MEM050_UnboundedQueue,
-                operation.Syntax.GetLocation(),
-                ImmutableDictionary<string, string?>.Empty.Add(KindProperty, kind),
-                what));
+        /// <summary>Diagnostic property of a dataflow finding the fix can bound: the options type to create or extend.</summary>
+        public const string OptionsTypeProperty = "options";
+
+        private static void Report(OperationAnalysisContext context, IOperation operation, string what, string kind, string? optionsType = null)
+        {
+            var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, kind);
+            if (optionsType is not null)
+            {
+                properties = properties.Add(OptionsTypeProperty, optionsType);
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM050_UnboundedQueue, operation.Syntax.GetLocation(), properties, what));
+        }
+
+        /// <summary>
+        /// A block held in a local of a once-per-process body (<c>ExecuteAsync</c> before its loop) and fed
+        /// (<c>Post</c>/<c>SendAsync</c>) in the worker loop: it lives as long as the loop and grows with what it is fed.
+        /// </summary>
+        private static bool IsRunOnceLocalFedPerIteration(IObjectCreationOperation creation, HandlerRecognizer handlers, System.Threading.CancellationToken cancellationToken)
+        {
+            var use = OperationTree.OuterConversion(creation);
+            if (use.Parent is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
+                || handlers.Classify(creation, cancellationToken).Kind != HandlerCodeKind.RunOnceBody)
+            {
+                return false;
+            }
+
+            foreach (var operation in OperationTree.Root(creation).Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is ILocalReferenceOperation reference
+                    && SymbolEqualityComparer.Default.Equals(reference.Local, declarator.Symbol)
+                    && DataflowFix.FeedingCall(reference) is "Post" or "SendAsync" or "OfferMessage"
+                    && handlers.Classify(reference, cancellationToken).Kind == HandlerCodeKind.WorkerLoopBody)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static string Display(ITypeSymbol? type)
             => type?.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) ?? "queue";
@@ -274,6 +345,91 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             return false;
+        }
+    }
+
+    /// <summary>
+    /// When MEM050's fix may bound a dataflow block: a private field's ActionBlock/TransformBlock/TransformManyBlock/
+    /// BufferBlock, with no options or inline options, fed only with <c>SendAsync</c> in its type. A bounded block's
+    /// <c>Post</c> returns <c>false</c> and drops the message when the block is full, so a block anything <c>Post</c>s
+    /// to (or that escapes the type) gets no fix: bounding it would turn queueing into silent loss.
+    /// </summary>
+    internal static class DataflowFix
+    {
+        private static readonly ImmutableHashSet<string> SafeCalls = ImmutableHashSet.Create(
+            System.StringComparer.Ordinal, "SendAsync", "Complete", "Fault", "LinkTo", "Receive", "ReceiveAsync", "TryReceive", "TryReceiveAll", "OutputAvailableAsync", "AsObservable", "AsObserver");
+
+        /// <summary>The options type the fix creates or extends, or null when no safe fix exists.</summary>
+        public static string? OptionsTypeFor(IObjectCreationOperation creation, INamedTypeSymbol type, System.Threading.CancellationToken cancellationToken)
+        {
+            var optionsType = type.OriginalDefinition.MetadataName switch
+            {
+                "ActionBlock`1" or "TransformBlock`2" or "TransformManyBlock`2" => "ExecutionDataflowBlockOptions",
+                "BufferBlock`1" => "DataflowBlockOptions",
+                _ => null, // BatchBlock needs BoundedCapacity >= batch size; Broadcast/WriteOnce keep one item
+            };
+
+            var field = TargetField(creation);
+            if (optionsType is null || field is null || field.DeclaredAccessibility != Accessibility.Private || creation.SemanticModel is null
+                || field.ContainingType.DeclaringSyntaxReferences.Length != 1)
+            {
+                return null;
+            }
+
+            var typeSyntax = field.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            if (typeSyntax.SyntaxTree != creation.Syntax.SyntaxTree)
+            {
+                return null;
+            }
+
+            var model = creation.SemanticModel;
+            foreach (var node in typeSyntax.DescendantNodes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (node is not Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax identifier || identifier.Identifier.ValueText != field.Name
+                    || model.GetOperation(identifier, cancellationToken) is not IFieldReferenceOperation reference
+                    || !SymbolEqualityComparer.Default.Equals(reference.Field.OriginalDefinition, field.OriginalDefinition))
+                {
+                    continue;
+                }
+
+                var use = OperationTree.OuterConversion(reference);
+                switch (use.Parent)
+                {
+                    case ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Target, use) && ReferenceEquals(OperationTree.SkipConversions(assignment.Value), creation):
+                    case IPropertyReferenceOperation:
+                        continue;
+                    case IInvocationOperation or IArgumentOperation when FeedingCall(reference) is { } call && SafeCalls.Contains(call):
+                        continue;
+                    default:
+                        return null;
+                }
+            }
+
+            return optionsType;
+        }
+
+        /// <summary>The name of the call that uses the block: <c>block.Post(x)</c>, <c>DataflowBlock.SendAsync(block, x)</c>, <c>source.LinkTo(block)</c>.</summary>
+        public static string? FeedingCall(IOperation reference)
+        {
+            var use = OperationTree.OuterConversion(reference);
+            return use.Parent switch
+            {
+                IInvocationOperation invocation when ReferenceEquals(invocation.Instance, use) => invocation.TargetMethod.Name,
+                IArgumentOperation { Parent: IInvocationOperation invocation } => invocation.TargetMethod.Name,
+                _ => null,
+            };
+        }
+
+        private static IFieldSymbol? TargetField(IOperation creation)
+        {
+            var use = OperationTree.OuterConversion(creation);
+            return use.Parent switch
+            {
+                IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1 => initializer.InitializedFields[0],
+                ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } target } => target.Field,
+                _ => null,
+            };
         }
     }
 }

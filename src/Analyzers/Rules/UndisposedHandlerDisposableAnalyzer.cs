@@ -197,9 +197,10 @@ namespace MemoryRetention.Analyzers.Rules
 
         /// <summary>
         /// Objects that a more specific rule reports (one finding per object): cancellation token sources (MEM032 —
-        /// a plain source without a timeout or parent holds nothing) and timers (MEM033).
+        /// a plain source without a timeout or parent holds nothing), timers (MEM033), meters, activity sources (MEM065)
+        /// and logger factories (MEM066).
         /// </summary>
         private static bool IsExcludedByOtherRule(ITypeSymbol type, DisposableTypes types)
-            => types.IsCancellationTokenSource(type) || types.IsTimer(type);
+            => types.IsCancellationTokenSource(type) || types.IsTimer(type) || types.IsLibraryRegistryType(type);
     }
 }

@@ -84,17 +84,21 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Hosting;
 
-public sealed class Registry { public static readonly Registry Instance = new Registry(); }
-public sealed class Tracker { }
+public sealed class Registry { private Registry() { } public static readonly Registry Instance = new Registry(); }
+public sealed class Tracker { private Tracker() { } public static Tracker Create() => new Tracker(); }
+public static class Globals { public static Tracker Tracker { get; } = Tracker.Create(); }
+public sealed class Order { public static readonly Order Empty = new Order(); }
 public sealed class PerMessage { }
-public static class Globals { public static Tracker Tracker { get; } = new Tracker(); }
 public sealed class Aggregator { }
+public sealed class Formatter { }
+public sealed class Elsewhere { public Formatter Make() => new Formatter(); }
 
 public sealed class Worker : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var aggregator = new Aggregator();
+        var formatter = new Formatter();
         while (!stoppingToken.IsCancellationRequested)
         {
             var message = new PerMessage();
@@ -107,6 +111,8 @@ public sealed class Worker : BackgroundService
             Assert.Equal(InstanceLifetime.Process, Kind(harness, "Tracker"));
             Assert.Equal(InstanceLifetime.Process, Kind(harness, "Aggregator"));
             Assert.Equal(InstanceLifetime.Unknown, Kind(harness, "PerMessage"));
+            Assert.Equal(InstanceLifetime.Unknown, Kind(harness, "Order"));      // a public class with a static sentinel
+            Assert.Equal(InstanceLifetime.Unknown, Kind(harness, "Formatter"));  // created once in ExecuteAsync, but also elsewhere
             Assert.Equal(InstanceLifetime.Process, Kind(harness, "Worker"));
         }
 

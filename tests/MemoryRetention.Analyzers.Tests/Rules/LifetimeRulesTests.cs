@@ -119,5 +119,109 @@ public sealed class Api
     public Api(IGrainFactory grains) => _grains = grains;
     public Task Visit(string user) => _grains.GetGrain<IStatsGrain>(0).Record(user);
 }", Packages.Orleans);
+
+        [Fact]
+        public Task MEM002_SingletonServiceCollection_AddedToByPerMessageAndScopedCode()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class OrderPlaced { public string Name { get; set; } public int Id { get; set; } }
+
+public interface IMetrics { void Record(string name); }
+public sealed class Metrics : IMetrics
+{
+    private readonly List<string> _names = new List<string>();
+    public void Record(string name) { {|MEM002:_names.Add(name)|}; }
+}
+
+public sealed class SeenOrders
+{
+    private readonly HashSet<int> _ids = new HashSet<int>();
+    public void Track(int id) => Remember(id);
+    private void Remember(int id) { {|MEM002:_ids.Add(id)|}; }
+}
+
+public sealed class OrderConsumer : IConsumer<OrderPlaced>
+{
+    private readonly IMetrics _metrics;
+    private readonly OrderService _orders;
+    public OrderConsumer(IMetrics metrics, OrderService orders) { _metrics = metrics; _orders = orders; }
+    public Task Consume(ConsumeContext<OrderPlaced> context) { _metrics.Record(context.Message.Name); _orders.Place(context.Message.Id); return Task.CompletedTask; }
+}
+
+// A scoped service between the consumer and the singleton: the add is reached per message through it.
+public sealed class OrderService
+{
+    private readonly SeenOrders _seen;
+    public OrderService(SeenOrders seen) { _seen = seen; }
+    public void Place(int id) => _seen.Track(id);
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<IMetrics, Metrics>();
+        services.AddSingleton<SeenOrders>();
+        services.AddScoped<OrderService>();
+    }
+}", Packages.Of(Packages.Hosting, Packages.MassTransit));
+
+        [Fact]
+        public Task MEM002_SingletonServiceCollection_LookAlikes_StartupOnly_Removed_ScopedOwner()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class OrderPlaced { public int Id { get; set; } }
+
+public sealed class Routes
+{
+    private readonly List<string> _routes = new List<string>();
+    public void Register(string route) { _routes.Add(route); }
+}
+
+public sealed class InFlight
+{
+    private readonly HashSet<int> _ids = new HashSet<int>();
+    public void Start(int id) { _ids.Add(id); }
+    public void Stop(int id) { _ids.Remove(id); }
+}
+
+public sealed class Basket
+{
+    private readonly List<int> _items = new List<int>();
+    public void Add(int id) { _items.Add(id); }
+}
+
+public sealed class OrderConsumer : IConsumer<OrderPlaced>
+{
+    private readonly InFlight _inFlight;
+    private readonly Basket _basket;
+    public OrderConsumer(InFlight inFlight, Basket basket) { _inFlight = inFlight; _basket = basket; }
+    public Task Consume(ConsumeContext<OrderPlaced> context)
+    {
+        _inFlight.Start(context.Message.Id);
+        _basket.Add(context.Message.Id);
+        _inFlight.Stop(context.Message.Id);
+        return Task.CompletedTask;
+    }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services, Routes routes)
+    {
+        services.AddSingleton(routes);
+        routes.Register(""/orders"");
+        services.AddSingleton<InFlight>();
+        services.AddScoped<Basket>();
+    }
+}", Packages.Of(Packages.Hosting, Packages.MassTransit));
     }
 }

@@ -474,6 +474,36 @@ public static class Startup
 }", Packages.Quartz);
 
         [Fact]
+        public Task HangfireJobClassesThatImplementNothing_TakingPerformContextOrTheCancellationToken_AreJobs()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading.Tasks;
+using Hangfire;
+using Hangfire.Server;
+
+public sealed class Cleanup
+{
+    public void Run(PerformContext context)
+    {
+        {|MEM030:AppDomain.CurrentDomain.UnhandledException += (s, e) => Console.WriteLine(context.BackgroundJob.Id)|};
+    }
+
+    public async Task RunAsync(IJobCancellationToken token)
+    {
+        {|MEM030:TaskScheduler.UnobservedTaskException += (s, e) => e.SetObserved()|};
+        await Task.Delay(10);
+    }
+
+    private void Helper(PerformContext context) => AppDomain.CurrentDomain.ProcessExit += (s, e) => { };   // not public: not a job
+    public static void Configure(PerformContext context) => AppDomain.CurrentDomain.ProcessExit += (s, e) => { };   // static: not a job class method
+}
+
+public sealed class NotAJob
+{
+    public void Run(string name) => AppDomain.CurrentDomain.ProcessExit += (s, e) => { };   // nothing says it is a job
+}", Packages.Hangfire);
+
+        [Fact]
         public Task DiagnosticListenerAllListenersSubscribe_HandleDropped_PerJob_IsFlaggedAndFixed()
             => VerifyMEM030.FixAsync(@"
 using System;

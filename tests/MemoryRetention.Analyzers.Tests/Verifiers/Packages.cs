@@ -27,8 +27,21 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
         public static readonly string[] Orleans = { "Microsoft.Orleans.Core.Abstractions", "Microsoft.Orleans.Reminders", "Microsoft.Orleans.Streaming", "Microsoft.Orleans.Serialization.Abstractions" };
         public static readonly string[] Caching = { "Microsoft.Extensions.Caching.Abstractions", "Microsoft.Extensions.Caching.Memory" };
         public static readonly string[] RecyclableMemoryStream = { "Microsoft.IO.RecyclableMemoryStream" };
+        public static readonly string[] ObjectPool = { "Microsoft.Extensions.ObjectPool" };
         public static readonly string[] EntityFramework = { "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Abstractions" };
         public static readonly string[] Dataflow = { "System.Threading.Tasks.Dataflow" };
+        public static readonly string[] DependencyInjection = { "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.DependencyInjection.Abstractions" };
+        public static readonly string[] Logging =
+        {
+            "Microsoft.Extensions.Logging", "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.DependencyInjection",
+            "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Options", "Microsoft.Extensions.Primitives",
+        };
+        public static readonly string[] Configuration =
+        {
+            "Microsoft.Extensions.Configuration", "Microsoft.Extensions.Configuration.FileExtensions", "Microsoft.Extensions.Configuration.Json",
+            "Microsoft.Extensions.Configuration.Abstractions", "Microsoft.Extensions.FileProviders.Abstractions", "Microsoft.Extensions.Primitives",
+        };
+        public static readonly string[] Diagnostics = { "Microsoft.Extensions.Diagnostics" };
         public static readonly string[] Npgsql = { "Npgsql" };
 
         /// <summary>Combines sets: <c>Packages.Of(Packages.Hosting, Packages.Quartz)</c>.</summary>

@@ -40,7 +40,7 @@ namespace MemoryRetention.Retention.Tests.Proof
             var flagged = ProofHarness.CreateProject(workspace, proof, proof.Source);
             AssertCompilesCleanly(proof, "flagged", await ProofHarness.CompilerProblemsAsync(flagged));
             var diagnostics = await ProofHarness.AnalyzeAsync(flagged);
-            var actual = diagnostics.Select(d => (d.Id, Line: d.Location.GetLineSpan().StartLinePosition.Line + 1)).OrderBy(d => d.Line).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
+            var actual = diagnostics.Select(d => (Id: d.Location.GetLineSpan().Path.EndsWith("/" + proof.Name + ".cs", StringComparison.Ordinal) ? d.Id : d.Id + " in " + d.Location.GetLineSpan().Path, Line: d.Location.GetLineSpan().StartLinePosition.Line + 1)).OrderBy(d => d.Line).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
             var expected = proof.ExpectedDiagnostics.OrderBy(d => d.Line).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
             Assert.True(expected.Count > 0, $"{proof.Name}: no '// flagged: {proof.Rule}' marker.");
             if (!actual.SequenceEqual(expected))
@@ -48,7 +48,7 @@ namespace MemoryRetention.Retention.Tests.Proof
                 throw new XunitException($"{proof.Name}: expected diagnostics {Show(expected)}, the analyzers reported:\n" + string.Join("\n", diagnostics));
             }
 
-            // 2. The package's fixer, with Fix All, writes the fixed program: it compiles cleanly and nothing is flagged.
+            // 2. The package's fixer, with Fix All, writes the fixed program, which compiles cleanly.
             _output.WriteLine($"analyzed in {clock.ElapsedMilliseconds} ms");
             var fixedSource = await ProofHarness.FixAllAsync(flagged, proof, diagnostics);
             Assert.NotEqual(proof.Source, fixedSource);
@@ -56,14 +56,9 @@ namespace MemoryRetention.Retention.Tests.Proof
             using var fixedWorkspace = new AdhocWorkspace();
             var fixedProject = ProofHarness.CreateProject(fixedWorkspace, proof, fixedSource);
             AssertCompilesCleanly(proof, "fixed", await ProofHarness.CompilerProblemsAsync(fixedProject));
-            var remaining = await ProofHarness.AnalyzeAsync(fixedProject);
-            if (remaining.Length > 0)
-            {
-                throw new XunitException($"{proof.Name}: the fixed program is still flagged:\n" + string.Join("\n", remaining) + "\n" + fixedSource);
-            }
+            _output.WriteLine($"fixed at {clock.ElapsedMilliseconds} ms");
 
-            _output.WriteLine($"fixed and re-analyzed at {clock.ElapsedMilliseconds} ms");
-            // 3. Run both on the real framework and measure.
+            // 3. Run both on the real framework and measure (before the re-analysis below, so a failing proof still says what ran).
             var before = ProofHarness.Run(await ProofHarness.EmitAsync(flagged), proof);
             _output.WriteLine($"flagged ran at {clock.ElapsedMilliseconds} ms");
             var after = ProofHarness.Run(await ProofHarness.EmitAsync(fixedProject), proof);
@@ -94,6 +89,15 @@ namespace MemoryRetention.Retention.Tests.Proof
             if (after.Of(proof.Measure) > proof.FixedAtMost)
             {
                 throw new XunitException($"{line}\nThe fixed form was expected to keep at most {proof.Format(proof.FixedAtMost)}; fixed: {after}\n{fixedSource}");
+            }
+
+            // 4. Nothing of the rule is left, and no other finding is new (another rule's finding the fix does not
+            // address, such as MEM030 on the event MEM011's closure is subscribed to, stays as it was).
+            var remaining = await ProofHarness.AnalyzeAsync(fixedProject);
+            var others = diagnostics.Where(d => d.Id != proof.Rule).Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal);
+            if (remaining.Any(d => d.Id == proof.Rule) || !remaining.Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal).SequenceEqual(others))
+            {
+                throw new XunitException($"{proof.Name}: the fixed program is still flagged, or newly flagged:\n" + string.Join("\n", remaining) + "\n" + fixedSource);
             }
         }
 

@@ -81,7 +81,14 @@ namespace MemoryRetention.Retention.Tests.Proof
         private static readonly CSharpCompilationOptions CompilationOptions = new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
             optimizationLevel: OptimizationLevel.Release,
-            nullableContextOptions: NullableContextOptions.Enable);
+            nullableContextOptions: NullableContextOptions.Enable)
+            // As the .NET SDK does: binding redirects between package versions are the runtime's business.
+            .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress });
+
+        /// <summary>Programs/Shared/*.cs: drivers every program may use (never fixed; the package must report nothing in them).</summary>
+        public static IReadOnlyList<(string Path, string Text)> SharedSources { get; } = Directory.Exists(Path.Combine(ProofProgram.Directory, "Shared"))
+            ? Directory.GetFiles(Path.Combine(ProofProgram.Directory, "Shared"), "*.cs").OrderBy(p => p, StringComparer.Ordinal).Select(p => (p, File.ReadAllText(p))).ToList()
+            : new List<(string, string)>();
 
         /// <summary>A one-document project holding <paramref name="source"/> (and the program's .editorconfig lines).</summary>
         public static Project CreateProject(AdhocWorkspace workspace, ProofProgram program, string source)
@@ -91,6 +98,11 @@ namespace MemoryRetention.Retention.Tests.Proof
                 compilationOptions: CompilationOptions, parseOptions: ParseOptions, metadataReferences: References));
             var document = project.AddDocument(program.Name + ".cs", SourceText.From(source), filePath: "/proof/" + program.Name + ".cs");
             project = document.Project;
+            foreach (var (path, text) in SharedSources)
+            {
+                project = project.AddDocument(Path.GetFileName(path), SourceText.From(text), filePath: "/proof/Shared/" + Path.GetFileName(path)).Project;
+            }
+
             if (program.EditorConfig.Count > 0)
             {
                 project = project.AddAnalyzerConfigDocument(".editorconfig", SourceText.From("root = true\n[*.cs]\n" + string.Join("\n", program.EditorConfig) + "\n"), filePath: "/proof/.editorconfig").Project;
@@ -136,7 +148,7 @@ namespace MemoryRetention.Retention.Tests.Proof
         /// </summary>
         public static async Task<string> FixAllAsync(Project project, ProofProgram program, ImmutableArray<Diagnostic> diagnostics)
         {
-            var document = project.Documents.Single();
+            var document = project.Documents.Single(d => d.Name == program.Name + ".cs");
             var ruleDiagnostics = diagnostics.Where(d => d.Id == program.Rule).ToList();
             if (ruleDiagnostics.Count == 0)
             {
@@ -174,6 +186,16 @@ namespace MemoryRetention.Retention.Tests.Proof
             var fixAll = await provider.GetFixAsync(context).ConfigureAwait(false) ?? throw new InvalidOperationException($"{program.Name}: Fix All produced no action.");
             var operations = await fixAll.GetOperationsAsync(CancellationToken.None).ConfigureAwait(false);
             var solution = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;
+            foreach (var other in project.Documents.Where(d => d.Id != document.Id))
+            {
+                var before = await other.GetTextAsync().ConfigureAwait(false);
+                var after = await solution.GetDocument(other.Id)!.GetTextAsync().ConfigureAwait(false);
+                if (!before.ContentEquals(after))
+                {
+                    throw new InvalidOperationException($"{program.Name}: Fix All changed the shared driver {other.Name}.");
+                }
+            }
+
             var text = await solution.GetDocument(document.Id)!.GetTextAsync().ConfigureAwait(false);
             return text.ToString();
         }

@@ -1,0 +1,763 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace MemoryRetention.Analyzers.Handlers
+{
+    /// <summary>
+    /// Reachability: is a method or constructor of this compilation run per unit of work because per-unit-of-work code
+    /// (an entry point's body, a lambda registered as a handler, a worker loop's body) calls it — directly, through
+    /// <c>this</c>/<c>base</c>, by creating its type, through an interface, abstract or virtual member implemented
+    /// in the compilation, or through a delegate (<c>Task.Run(Process)</c>) — or because its type is created per
+    /// scope or per resolution (registered as scoped or transient, or a per-invocation handler), and by what path.
+    /// </summary>
+    /// <remarks>
+    /// Built on demand, once per compilation, shared by every rule through <see cref="HandlerRecognizer.Classify"/>:
+    /// the first question builds a syntax-only index of call sites by called name (one pass over the trees, no
+    /// binding); each question then walks callers backwards from the method, binding only the call sites whose name
+    /// matches, and the callers of a method are computed once. Bounds: <see cref="MaxDepth"/> calls from the unit of
+    /// work to the method, <see cref="MaxImplementationsPerDispatch"/> implementations for an interface or virtual
+    /// call without a visible DI registration, a visited set for recursion. When a bound cuts the search the answer
+    /// is "not reached": rules stay silent rather than guess. Callers that only run once (startup, <c>StartAsync</c>,
+    /// <c>ExecuteAsync</c> before its loop) are not followed, so code reached only from them is not per unit of work.
+    /// </remarks>
+    internal sealed class Reachability
+    {
+        /// <summary>The most calls between the unit of work and the method that are followed.</summary>
+        public const int MaxDepth = 4;
+
+        /// <summary>An interface/abstract/virtual call is followed only when at most this many types implement it (or a DI registration names the implementation).</summary>
+        public const int MaxImplementationsPerDispatch = 8;
+
+        private const string ImplicitCreation = "new()";
+        private const string ConstructorInitializer = ":init";
+
+        private readonly HandlerRecognizer _owner;
+        private readonly Compilation _compilation;
+        private readonly object _gate = new object();
+        private volatile Dictionary<string, List<SyntaxNode>>? _sitesByName;
+        private volatile TypeIndex? _types;
+        private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>> _callers = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, ReachPath?> _paths = new ConcurrentDictionary<IMethodSymbol, ReachPath?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+        private long _methodsVisited;
+        private long _callSitesBound;
+        private long _boundHits;
+
+        public Reachability(HandlerRecognizer owner, Compilation compilation)
+        {
+            _owner = owner;
+            _compilation = compilation;
+        }
+
+        /// <summary>Work counter (for tests that prove bounded cost): methods expanded by the backward search.</summary>
+        internal long MethodsVisited => Interlocked.Read(ref _methodsVisited);
+
+        /// <summary>Work counter: call sites bound to decide whether they call a method asked about.</summary>
+        internal long CallSitesBound => Interlocked.Read(ref _callSitesBound);
+
+        /// <summary>Work counter: searches cut by a bound (depth, or implementations per dispatch).</summary>
+        internal long BoundHits => Interlocked.Read(ref _boundHits);
+
+        /// <summary>
+        /// The shortest path by which per-unit-of-work code reaches <paramref name="method"/>, or null (not reached,
+        /// reached only from run-once code, or a bound was hit). Memoised per method.
+        /// </summary>
+        public ReachPath? GetPath(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            method = method.OriginalDefinition;
+            if (_paths.TryGetValue(method, out var known))
+            {
+                return known;
+            }
+
+            var path = Compute(method, cancellationToken);
+            return _paths.GetOrAdd(method, path);
+        }
+
+        /// <summary>
+        /// The methods or constructors whose execution runs <paramref name="operation"/>: the declared member of its
+        /// body, or for an instance field/property initializer the type's instance constructors.
+        /// </summary>
+        public static ImmutableArray<IMethodSymbol> GetRunningMembers(IOperation operation)
+        {
+            var root = operation;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            var model = root.SemanticModel;
+            if (model is null || root.Syntax is null)
+            {
+                return ImmutableArray<IMethodSymbol>.Empty;
+            }
+
+            ISymbol? symbol;
+            switch (root)
+            {
+                case IMethodBodyOperation:
+                case IConstructorBodyOperation:
+                    symbol = model.GetDeclaredSymbol(root.Syntax);
+                    break;
+                case IBlockOperation when root.Syntax.Parent is not null:
+                    symbol = model.GetDeclaredSymbol(root.Syntax.Parent);
+                    break;
+                case IFieldInitializerOperation fieldInitializer:
+                    return fieldInitializer.InitializedFields.Length > 0 && !fieldInitializer.InitializedFields[0].IsStatic
+                        ? fieldInitializer.InitializedFields[0].ContainingType.InstanceConstructors
+                        : ImmutableArray<IMethodSymbol>.Empty;
+                case IPropertyInitializerOperation propertyInitializer:
+                    return propertyInitializer.InitializedProperties.Length > 0 && !propertyInitializer.InitializedProperties[0].IsStatic
+                        ? propertyInitializer.InitializedProperties[0].ContainingType.InstanceConstructors
+                        : ImmutableArray<IMethodSymbol>.Empty;
+                default:
+                    symbol = model.GetEnclosingSymbol(root.Syntax.SpanStart);
+                    break;
+            }
+
+            // A lambda or local function belongs to the member that declares it.
+            while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } inner)
+            {
+                symbol = inner.ContainingSymbol;
+            }
+
+            return symbol is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.Constructor or MethodKind.ExplicitInterfaceImplementation } member
+                ? ImmutableArray.Create(member)
+                : ImmutableArray<IMethodSymbol>.Empty;
+        }
+
+        private ReachPath? Compute(IMethodSymbol target, CancellationToken cancellationToken)
+        {
+            // Breadth first, backwards from the method: the first root found is the shortest path.
+            var next = new Dictionary<IMethodSymbol, IMethodSymbol?>(SymbolEqualityComparer.Default) { [target] = null };
+            var frontier = new List<IMethodSymbol> { target };
+            for (var level = 0; frontier.Count > 0; level++)
+            {
+                var following = new List<IMethodSymbol>();
+                foreach (var node in frontier)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Interlocked.Increment(ref _methodsVisited);
+                    if (CreatedPerUnitOfWork(node) is { } created)
+                    {
+                        return new ReachPath(target, Chain(node, next, includeFirst: false), ReachRootKind.Created, null, node, created.Unit, created.Why);
+                    }
+
+                    foreach (var edge in GetCallers(node, cancellationToken))
+                    {
+                        if (edge.Code is { } code)
+                        {
+                            return new ReachPath(
+                                target,
+                                Chain(node, next, includeFirst: true),
+                                code.Kind == HandlerCodeKind.WorkerLoopBody ? ReachRootKind.WorkerLoop : ReachRootKind.EntryPoint,
+                                code.EntryPoint,
+                                edge.Caller,
+                                null,
+                                null);
+                        }
+
+                        if (edge.Caller is { } caller && !next.ContainsKey(caller))
+                        {
+                            if (level + 1 >= MaxDepth)
+                            {
+                                Interlocked.Increment(ref _boundHits);
+                                continue;
+                            }
+
+                            next[caller] = node;
+                            following.Add(caller);
+                        }
+                    }
+                }
+
+                frontier = following;
+            }
+
+            return null;
+        }
+
+        private static ImmutableArray<IMethodSymbol> Chain(IMethodSymbol from, Dictionary<IMethodSymbol, IMethodSymbol?> next, bool includeFirst)
+        {
+            // From the root side towards the target, the target itself excluded.
+            var builder = ImmutableArray.CreateBuilder<IMethodSymbol>();
+            for (IMethodSymbol? current = includeFirst ? from : next[from]; current is not null && next[current] is not null; current = next[current])
+            {
+                builder.Add(current);
+            }
+
+            return builder.ToImmutable();
+        }
+
+        private (string Unit, string Why)? CreatedPerUnitOfWork(IMethodSymbol method)
+        {
+            if (method.MethodKind != MethodKind.Constructor || method.IsStatic || method.ContainingType is not { } type)
+            {
+                return null;
+            }
+
+            var registrations = _owner.Registrations;
+            if (registrations.Scoped.Contains(type.OriginalDefinition))
+            {
+                return ("scope", "registered as scoped");
+            }
+
+            if (registrations.Transient.Contains(type.OriginalDefinition))
+            {
+                return ("resolution", "registered as transient");
+            }
+
+            if (_owner.GetHandlerType(type) is { Lifetime: HandlerLifetime.PerInvocation } handler)
+            {
+                return (ReachPath.UnitOf(handler.Framework), "a per-invocation " + HandlerCatalog.Label(handler.Framework));
+            }
+
+            return null;
+        }
+
+        private ImmutableArray<CallerEdge> GetCallers(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            if (_callers.TryGetValue(method, out var known))
+            {
+                return known;
+            }
+
+            var edges = ComputeCallers(method, cancellationToken);
+            return _callers.GetOrAdd(method, edges);
+        }
+
+        private ImmutableArray<CallerEdge> ComputeCallers(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            if (method.MethodKind != MethodKind.Ordinary && method.MethodKind != MethodKind.Constructor && method.MethodKind != MethodKind.ExplicitInterfaceImplementation)
+            {
+                return ImmutableArray<CallerEdge>.Empty;
+            }
+
+            var targets = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { method };
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            if (method.MethodKind == MethodKind.Constructor)
+            {
+                if (method.IsStatic || method.ContainingType is null)
+                {
+                    return ImmutableArray<CallerEdge>.Empty;
+                }
+
+                names.Add(method.ContainingType.Name);
+                names.Add(ImplicitCreation);
+                names.Add(ConstructorInitializer);
+            }
+            else
+            {
+                names.Add(method.Name);
+                AddDispatchTargets(method, targets, names);
+            }
+
+            var sites = GetSitesByName(cancellationToken);
+            var edges = ImmutableArray.CreateBuilder<CallerEdge>();
+            foreach (var name in names)
+            {
+                if (!sites.TryGetValue(name, out var candidates))
+                {
+                    continue;
+                }
+
+                foreach (var site in candidates)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    AddEdges(site, method, targets, edges, cancellationToken);
+                }
+            }
+
+            if (method.MethodKind == MethodKind.Constructor)
+            {
+                // A derived type's constructor without an explicit initializer (or an implicit one) runs this one.
+                foreach (var derived in GetTypeIndex(cancellationToken).DirectlyDerived(method.ContainingType))
+                {
+                    foreach (var constructor in derived.InstanceConstructors)
+                    {
+                        if (!HasExplicitInitializer(constructor, cancellationToken) && method.Parameters.Length == 0)
+                        {
+                            edges.Add(new CallerEdge(constructor, null));
+                        }
+                    }
+                }
+            }
+
+            return edges.ToImmutable();
+        }
+
+        private static void AddDispatchTargets(IMethodSymbol method, HashSet<IMethodSymbol> targets, HashSet<string> names)
+        {
+            // The members a call may name and still run this method: the interface members it implements, the
+            // members it overrides.
+            foreach (var explicitImplementation in method.ExplicitInterfaceImplementations)
+            {
+                targets.Add(explicitImplementation.OriginalDefinition);
+                names.Add(explicitImplementation.Name);
+            }
+
+            var type = method.ContainingType;
+            if (type is not null && method.MethodKind == MethodKind.Ordinary && !method.IsStatic)
+            {
+                foreach (var @interface in type.AllInterfaces)
+                {
+                    foreach (var member in @interface.GetMembers(method.Name))
+                    {
+                        if (member is IMethodSymbol interfaceMethod
+                            && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(interfaceMethod)?.OriginalDefinition, method))
+                        {
+                            targets.Add(interfaceMethod.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+
+            for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+            {
+                targets.Add(overridden.OriginalDefinition);
+            }
+        }
+
+        private void AddEdges(SyntaxNode site, IMethodSymbol method, HashSet<IMethodSymbol> targets, ImmutableArray<CallerEdge>.Builder edges, CancellationToken cancellationToken)
+        {
+            var model = GetModel(site.SyntaxTree);
+            Interlocked.Increment(ref _callSitesBound);
+            var operation = model.GetOperation(site, cancellationToken);
+            var (callee, reference) = GetCallee(operation);
+            if (callee is null || operation is null)
+            {
+                return;
+            }
+
+            var calleeDefinition = callee.OriginalDefinition;
+            if (!targets.Contains(calleeDefinition))
+            {
+                return;
+            }
+
+            if (!SymbolEqualityComparer.Default.Equals(calleeDefinition, method) && !FollowsDispatch(calleeDefinition, method, cancellationToken))
+            {
+                Interlocked.Increment(ref _boundHits);
+                return;
+            }
+
+            // `consumer.Received += OnReceived`, `new Timer(OnTick, …)`: a method registered as a handler runs per unit of work.
+            if (reference is not null && _owner.EntryPoints.GetDelegateEntryPoint(reference) is { } registered)
+            {
+                edges.Add(new CallerEdge(FirstOrNull(GetRunningMembers(reference)), new HandlerCode(HandlerCodeKind.EntryPointBody, registered, null, null)));
+                return;
+            }
+
+            var code = _owner.Classifier.ClassifyLexical(reference ?? operation, cancellationToken);
+            if (code.RunsPerUnitOfWork)
+            {
+                edges.Add(new CallerEdge(FirstOrNull(GetRunningMembers(operation)), code));
+                return;
+            }
+
+            if (code.Kind == HandlerCodeKind.RunOnceBody)
+            {
+                return; // startup code: what it calls runs once
+            }
+
+            foreach (var caller in GetRunningMembers(operation))
+            {
+                edges.Add(new CallerEdge(caller.OriginalDefinition, null));
+            }
+        }
+
+        private static IMethodSymbol? FirstOrNull(ImmutableArray<IMethodSymbol> members) => members.IsEmpty ? null : members[0];
+
+        private static (IMethodSymbol? Callee, IOperation? Reference) GetCallee(IOperation? operation)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    return (invocation.TargetMethod, null);
+                case IObjectCreationOperation creation:
+                    return (creation.Constructor, null);
+                case IMethodReferenceOperation reference:
+                    return (reference.Method, reference);
+                case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
+                    return (reference.Method, reference);
+                case IExpressionStatementOperation { Operation: IInvocationOperation initializer }:
+                    return (initializer.TargetMethod, null);
+                default:
+                    return (null, null);
+            }
+        }
+
+        private bool FollowsDispatch(IMethodSymbol callee, IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var service = callee.ContainingType?.OriginalDefinition;
+            var implementation = method.ContainingType?.OriginalDefinition;
+            if (service is null || implementation is null)
+            {
+                return false;
+            }
+
+            // A visible DI registration decides which implementation an injected interface resolves to.
+            if (_owner.Registrations.Implementations.TryGetValue(service, out var registered) && !registered.IsEmpty)
+            {
+                return registered.Contains(implementation);
+            }
+
+            return GetTypeIndex(cancellationToken).ImplementationCount(service) <= MaxImplementationsPerDispatch;
+        }
+
+        private static bool HasExplicitInitializer(IMethodSymbol constructor, CancellationToken cancellationToken)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is ConstructorDeclarationSyntax { Initializer: not null })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private SemanticModel GetModel(SyntaxTree tree)
+#pragma warning disable RS1030 // Call sites of other methods are bound on demand, once per tree, for the reachability questions rules ask.
+            => _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
+#pragma warning restore RS1030
+
+        private Dictionary<string, List<SyntaxNode>> GetSitesByName(CancellationToken cancellationToken)
+        {
+            var sites = _sitesByName;
+            if (sites is not null)
+            {
+                return sites;
+            }
+
+            lock (_gate)
+            {
+                return _sitesByName ??= IndexCallSites(_compilation, cancellationToken);
+            }
+        }
+
+        private TypeIndex GetTypeIndex(CancellationToken cancellationToken)
+        {
+            var types = _types;
+            if (types is not null)
+            {
+                return types;
+            }
+
+            lock (_gate)
+            {
+                return _types ??= TypeIndex.Build(_compilation, cancellationToken);
+            }
+        }
+
+        /// <summary>Every call site of the compilation by the simple name it calls: one syntax pass, nothing bound.</summary>
+        private static Dictionary<string, List<SyntaxNode>> IndexCallSites(Compilation compilation, CancellationToken cancellationToken)
+        {
+            var sites = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            void Add(string? name, SyntaxNode node)
+            {
+                if (name is null)
+                {
+                    return;
+                }
+
+                if (!sites.TryGetValue(name, out var list))
+                {
+                    sites[name] = list = new List<SyntaxNode>();
+                }
+
+                list.Add(node);
+            }
+
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case InvocationExpressionSyntax invocation:
+                            Add(SimpleName(invocation.Expression), invocation);
+                            break;
+                        case ObjectCreationExpressionSyntax creation:
+                            Add(SimpleName(creation.Type), creation);
+                            break;
+                        case ImplicitObjectCreationExpressionSyntax:
+                            Add(ImplicitCreation, node);
+                            break;
+                        case ConstructorInitializerSyntax:
+                            Add(ConstructorInitializer, node);
+                            break;
+                        case IdentifierNameSyntax or MemberAccessExpressionSyntax when IsMethodGroupPosition(node):
+                            Add(SimpleName((ExpressionSyntax)node), node);
+                            break;
+                    }
+                }
+            }
+
+            return sites;
+        }
+
+        private static bool IsMethodGroupPosition(SyntaxNode node)
+        {
+            if (node is IdentifierNameSyntax && node.Parent is MemberAccessExpressionSyntax member && member.Name == node)
+            {
+                return false; // the member access itself is indexed
+            }
+
+            return node.Parent is ArgumentSyntax
+                || (node.Parent is AssignmentExpressionSyntax assignment && assignment.Right == node && assignment.IsKind(SyntaxKind.AddAssignmentExpression));
+        }
+
+        private static string? SimpleName(ExpressionSyntax expression)
+        {
+            switch (expression)
+            {
+                case QualifiedNameSyntax qualified:
+                    return qualified.Right.Identifier.ValueText;
+                case AliasQualifiedNameSyntax alias:
+                    return alias.Name.Identifier.ValueText;
+                default:
+                    return RegistrationIndex.GetName(expression);
+            }
+        }
+
+        private readonly struct CallerEdge
+        {
+            public CallerEdge(IMethodSymbol? caller, HandlerCode? code)
+            {
+                Caller = caller;
+                Code = code;
+            }
+
+            /// <summary>The method whose body holds the call site (for a root: where the unit of work's code is).</summary>
+            public IMethodSymbol? Caller { get; }
+
+            /// <summary>Set when the call site itself runs per unit of work: the search ends here.</summary>
+            public HandlerCode? Code { get; }
+        }
+
+        /// <summary>The source types of the compilation: which derive from or implement which.</summary>
+        private sealed class TypeIndex
+        {
+            private readonly Dictionary<ISymbol, int> _implementations;
+            private readonly Dictionary<ISymbol, List<INamedTypeSymbol>> _derived;
+
+            private TypeIndex(Dictionary<ISymbol, int> implementations, Dictionary<ISymbol, List<INamedTypeSymbol>> derived)
+            {
+                _implementations = implementations;
+                _derived = derived;
+            }
+
+            /// <summary>How many source types implement (or derive from) <paramref name="type"/>, counting itself when it is a concrete class.</summary>
+            public int ImplementationCount(INamedTypeSymbol type)
+                => (_implementations.TryGetValue(type, out var count) ? count : 0) + (type.TypeKind == TypeKind.Class && !type.IsAbstract ? 1 : 0);
+
+            public IReadOnlyList<INamedTypeSymbol> DirectlyDerived(INamedTypeSymbol type)
+                => _derived.TryGetValue(type.OriginalDefinition, out var list) ? list : (IReadOnlyList<INamedTypeSymbol>)Array.Empty<INamedTypeSymbol>();
+
+            public static TypeIndex Build(Compilation compilation, CancellationToken cancellationToken)
+            {
+                var implementations = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+                var derived = new Dictionary<ISymbol, List<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
+                var pending = new Stack<INamespaceOrTypeSymbol>();
+                pending.Push(compilation.Assembly.GlobalNamespace);
+                while (pending.Count > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var current = pending.Pop();
+                    if (current is INamespaceSymbol ns)
+                    {
+                        foreach (var member in ns.GetMembers())
+                        {
+                            pending.Push(member);
+                        }
+
+                        continue;
+                    }
+
+                    if (current is not INamedTypeSymbol type)
+                    {
+                        continue;
+                    }
+
+                    foreach (var nested in type.GetTypeMembers())
+                    {
+                        pending.Push(nested);
+                    }
+
+                    if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Struct)
+                    {
+                        continue;
+                    }
+
+                    foreach (var @interface in type.AllInterfaces)
+                    {
+                        var key = @interface.OriginalDefinition;
+                        implementations[key] = implementations.TryGetValue(key, out var count) ? count + 1 : 1;
+                    }
+
+                    if (type.BaseType is { } direct)
+                    {
+                        var key = direct.OriginalDefinition;
+                        if (!derived.TryGetValue(key, out var list))
+                        {
+                            derived[key] = list = new List<INamedTypeSymbol>();
+                        }
+
+                        list.Add(type);
+                    }
+
+                    for (var baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
+                    {
+                        var key = baseType.OriginalDefinition;
+                        implementations[key] = implementations.TryGetValue(key, out var count) ? count + 1 : 1;
+                    }
+                }
+
+                return new TypeIndex(implementations, derived);
+            }
+        }
+    }
+
+    internal enum ReachRootKind
+    {
+        /// <summary>A call in an entry point's body (or a lambda or method registered as a handler).</summary>
+        EntryPoint,
+
+        /// <summary>A call in a worker loop's body.</summary>
+        WorkerLoop,
+
+        /// <summary>The constructor of a type created per unit of work (registered as scoped or transient, a per-invocation handler).</summary>
+        Created,
+    }
+
+    /// <summary>How per-unit-of-work code reaches a method: the root, and the methods called on the way.</summary>
+    public sealed class ReachPath
+    {
+        private readonly ReachRootKind _rootKind;
+        private readonly IMethodSymbol? _rootMember;
+        private readonly string? _createdPer;
+        private readonly string? _createdWhy;
+
+        internal ReachPath(IMethodSymbol target, ImmutableArray<IMethodSymbol> via, ReachRootKind rootKind, HandlerEntryPoint? entryPoint, IMethodSymbol? rootMember, string? createdPer, string? createdWhy)
+        {
+            Target = target;
+            Via = via;
+            _rootKind = rootKind;
+            EntryPoint = entryPoint;
+            _rootMember = rootMember;
+            _createdPer = createdPer;
+            _createdWhy = createdWhy;
+        }
+
+        /// <summary>The method (or constructor) reached.</summary>
+        public IMethodSymbol Target { get; }
+
+        /// <summary>The methods called between the unit of work and <see cref="Target"/>, from the unit of work's side.</summary>
+        public ImmutableArray<IMethodSymbol> Via { get; }
+
+        /// <summary>The entry point whose unit of work reaches the target, when the root is one.</summary>
+        public HandlerEntryPoint? EntryPoint { get; }
+
+        /// <summary>Calls from the unit of work to the target.</summary>
+        public int Calls => Via.Length + (_rootKind == ReachRootKind.Created ? 0 : 1);
+
+        /// <summary>Words for a message: <c>in 'WebhookSender.SendAsync', called per message from RabbitMQ 'ReceivedAsync' handler in 'EventBus.Start' via 'OrderPaidHandler.Handle'</c>.</summary>
+        public string Describe()
+        {
+            var where = "in " + Name(Target);
+            string from;
+            switch (_rootKind)
+            {
+                case ReachRootKind.Created when _rootMember is not null && SymbolEqualityComparer.Default.Equals(_rootMember.OriginalDefinition, Target.OriginalDefinition):
+                    return where + ", created per " + _createdPer + " (" + _createdWhy + ")";
+                case ReachRootKind.Created:
+                    from = ", called per " + _createdPer + " from " + Name(_rootMember) + " (" + _createdWhy + ")";
+                    break;
+                case ReachRootKind.WorkerLoop:
+                    from = ", called in every iteration of a worker loop of " + (EntryPoint?.Name ?? Name(_rootMember));
+                    break;
+                default:
+                    from = ", called per " + (EntryPoint is null ? "unit of work" : UnitOf(EntryPoint.Framework)) + " from " + RootName();
+                    break;
+            }
+
+            return where + from + ViaText();
+        }
+
+        internal static string UnitOf(HandlerFramework framework)
+        {
+            switch (framework)
+            {
+                case HandlerFramework.Quartz:
+                case HandlerFramework.Hangfire:
+                case HandlerFramework.Coravel:
+                    return "job";
+                case HandlerFramework.Timers:
+                    return "tick";
+                case HandlerFramework.MediatR:
+                case HandlerFramework.Mediator:
+                    return "request";
+                case HandlerFramework.Channels:
+                    return "item";
+                case HandlerFramework.Hosting:
+                    return "work item";
+                case HandlerFramework.Custom:
+                case HandlerFramework.AzureFunctions:
+                case HandlerFramework.Orleans:
+                    return "invocation";
+                default:
+                    return "message";
+            }
+        }
+
+        private string RootName()
+        {
+            if (EntryPoint is null)
+            {
+                return Name(_rootMember);
+            }
+
+            // A lambda or method registered as a handler: say where it is registered.
+            return _rootMember is not null && EntryPoint.Name.IndexOf("'" + _rootMember.ContainingType?.Name + "." + _rootMember.Name + "'", StringComparison.Ordinal) < 0
+                ? EntryPoint.Name + " in " + Name(_rootMember)
+                : EntryPoint.Name;
+        }
+
+        private string ViaText()
+        {
+            if (Via.IsEmpty)
+            {
+                return string.Empty;
+            }
+
+            var text = " via ";
+            for (var i = 0; i < Via.Length; i++)
+            {
+                text += (i == 0 ? string.Empty : i == Via.Length - 1 ? " and " : ", ") + Name(Via[i]);
+            }
+
+            return text;
+        }
+
+        private static string Name(IMethodSymbol? method)
+        {
+            if (method is null)
+            {
+                return "handler code";
+            }
+
+            var type = method.ContainingType?.Name ?? string.Empty;
+            return method.MethodKind == MethodKind.Constructor ? "the constructor of '" + type + "'" : "'" + type + "." + method.Name + "'";
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace MemoryRetention.Analyzers.Infrastructure
+{
+    /// <summary>
+    /// Which assemblies a compilation references, indexed by name, computed in one pass over the referenced assembly
+    /// symbols the first time a rule asks, and shared by all rules. It answers, before any type is looked up, whether
+    /// a framework can be present at all (<see cref="Frameworks"/>), and which few assemblies can define a given type,
+    /// so that well-known types are found without searching every reference.
+    /// </summary>
+    internal sealed class ReferencedAssemblies
+    {
+        /// <summary>
+        /// Namespaces owned by a framework or library, with the assembly-name prefixes that can define them. A type in
+        /// such a namespace is never searched for when no referenced assembly (nor the source) has one of these names:
+        /// an absent framework then costs nothing. Names outside these namespaces (System.*, user-configured types)
+        /// are looked up in the assemblies their name suggests, then, if not found there, in every reference.
+        /// </summary>
+        internal static readonly ImmutableArray<(string Namespace, ImmutableArray<string> Assemblies)> Frameworks = ImmutableArray.Create(
+            // Libraries put their DI extension classes in Microsoft.Extensions.DependencyInjection (EF Core's
+            // EntityFrameworkServiceCollectionExtensions lives in Microsoft.EntityFrameworkCore.dll).
+            Gate("Microsoft.Extensions", "Microsoft.Extensions", "Microsoft.EntityFrameworkCore"),
+            Gate("Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore"),
+            Gate("Microsoft.IO", "Microsoft.IO"),
+            Gate("Microsoft.Azure.WebJobs", "Microsoft.Azure.WebJobs"),
+            Gate("Microsoft.Azure.Functions", "Microsoft.Azure.Functions"),
+            Gate("Azure", "Azure"),
+            Gate("Hangfire", "Hangfire"),
+            Gate("Quartz", "Quartz"),
+            Gate("MassTransit", "MassTransit"),
+            Gate("NServiceBus", "NServiceBus"),
+            Gate("Rebus", "Rebus"),
+            Gate("MediatR", "MediatR"),
+            Gate("Mediator", "Mediator"),
+            Gate("Wolverine", "Wolverine", "JasperFx"),
+            Gate("Coravel", "Coravel"),
+            Gate("DotNetCore.CAP", "DotNetCore.CAP"),
+            Gate("RabbitMQ", "RabbitMQ"),
+            Gate("Confluent", "Confluent"),
+            Gate("Akka", "Akka"),
+            Gate("Orleans", "Orleans", "Microsoft.Orleans"),
+            Gate("System.ObservableExtensions", "System.Reactive"));
+
+        /// <summary>
+        /// BCL namespaces whose types live in an assembly named otherwise (in the .NET reference pack), tried before
+        /// every reference is searched.
+        /// </summary>
+        internal static readonly ImmutableArray<(string Namespace, ImmutableArray<string> Assemblies)> Homes = ImmutableArray.Create(
+            Gate("System.Buffers", "System.Memory", "System.Buffers"),
+            Gate("System.Timers", "System.ComponentModel.TypeConverter", "System.ComponentModel.Primitives"));
+
+        private static readonly ConditionalWeakTable<Compilation, ReferencedAssemblies> PerCompilation = new ConditionalWeakTable<Compilation, ReferencedAssemblies>();
+
+        private readonly IAssemblySymbol _source;
+        private readonly IAssemblySymbol? _corLibrary;
+        private readonly ImmutableArray<IAssemblySymbol> _all;
+        private readonly Dictionary<string, List<IAssemblySymbol>> _byRootName = new Dictionary<string, List<IAssemblySymbol>>(StringComparer.Ordinal);
+        private int _assembliesSearched;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _fullSearches = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        private ReferencedAssemblies(Compilation compilation)
+        {
+            _source = compilation.Assembly;
+            var all = ImmutableArray.CreateBuilder<IAssemblySymbol>();
+            foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+            {
+                all.Add(assembly);
+                var root = RootOf(assembly.Identity.Name);
+                if (!_byRootName.TryGetValue(root, out var list))
+                {
+                    _byRootName[root] = list = new List<IAssemblySymbol>();
+                }
+
+                list.Add(assembly);
+            }
+
+            _corLibrary = compilation.GetSpecialType(SpecialType.System_Object).ContainingAssembly;
+
+            _all = all.ToImmutable();
+        }
+
+        /// <summary>The index for a compilation (built once, shared by all rules; weakly keyed, nothing outlives the compilation).</summary>
+        public static ReferencedAssemblies Of(Compilation compilation) => PerCompilation.GetValue(compilation, c => new ReferencedAssemblies(c));
+
+        /// <summary>Assemblies searched so far for type look-ups in this compilation (a work counter for tests and the benchmark).</summary>
+        public int AssembliesSearched => Volatile.Read(ref _assembliesSearched);
+
+        /// <summary>The names whose look-up had to search every referenced assembly.</summary>
+        public IReadOnlyCollection<string> FullSearches => _fullSearches;
+
+        /// <summary>
+        /// The type with this metadata name: the source assembly's own, else the first public one in the assemblies that
+        /// can define it; for names outside the framework namespaces, every reference is searched when those have none.
+        /// </summary>
+        public INamedTypeSymbol? Find(string metadataName)
+        {
+            // Source first (as Compilation.GetTypeByMetadataName does): user code and test stubs may declare framework names.
+            var type = Search(_source, metadataName);
+            if (type is not null)
+            {
+                return type;
+            }
+
+            var gate = GateOf(metadataName);
+            INamedTypeSymbol? nonPublic = null;
+            var searched = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
+            if (gate is not null)
+            {
+                foreach (var prefix in gate.Value)
+                {
+                    foreach (var assembly in Named(prefix))
+                    {
+                        if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } found)
+                        {
+                            return found;
+                        }
+                    }
+                }
+
+                return nonPublic; // an absent or older framework: no other assembly can define its namespace
+            }
+
+            // Outside the framework namespaces: the core library, then assemblies named like the namespace
+            // (System.Threading.Channels.ChannelReader`1 → System.Threading.Channels), then everything.
+            if (_corLibrary is not null && TryCandidate(_corLibrary, metadataName, searched, ref nonPublic) is { } core)
+            {
+                return core;
+            }
+
+            var ns = NamespaceOf(metadataName);
+            if (ns.Length > 0 && _byRootName.TryGetValue(RootOf(ns), out var related))
+            {
+                foreach (var assembly in related)
+                {
+                    var name = assembly.Identity.Name;
+                    if ((IsPrefix(name, ns) || IsPrefix(ns, name)) && TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } near)
+                    {
+                        return near;
+                    }
+                }
+            }
+
+            foreach (var (home, assemblies) in Homes)
+            {
+                if (IsPrefix(home, metadataName))
+                {
+                    foreach (var prefix in assemblies)
+                    {
+                        foreach (var assembly in Named(prefix))
+                        {
+                            if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } homed)
+                            {
+                                return homed;
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (nonPublic is not null)
+            {
+                return nonPublic;
+            }
+
+            _fullSearches.Enqueue(metadataName);
+            foreach (var assembly in _all)
+            {
+                if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } any)
+                {
+                    return any;
+                }
+            }
+
+            return nonPublic;
+        }
+
+        private INamedTypeSymbol? TryCandidate(IAssemblySymbol assembly, string metadataName, HashSet<IAssemblySymbol> searched, ref INamedTypeSymbol? nonPublic)
+        {
+            if (!searched.Add(assembly))
+            {
+                return null;
+            }
+
+            var type = Search(assembly, metadataName);
+            if (type is null)
+            {
+                return null;
+            }
+
+            if (type.DeclaredAccessibility == Accessibility.Public)
+            {
+                return type;
+            }
+
+            nonPublic ??= type;
+            return null;
+        }
+
+        private INamedTypeSymbol? Search(IAssemblySymbol assembly, string metadataName)
+        {
+            Interlocked.Increment(ref _assembliesSearched);
+            return assembly.GetTypeByMetadataName(metadataName);
+        }
+
+        private IEnumerable<IAssemblySymbol> Named(string prefix)
+        {
+            if (_byRootName.TryGetValue(RootOf(prefix), out var list))
+            {
+                foreach (var assembly in list)
+                {
+                    if (IsPrefix(prefix, assembly.Identity.Name))
+                    {
+                        yield return assembly;
+                    }
+                }
+            }
+        }
+
+        private static ImmutableArray<string>? GateOf(string metadataName)
+        {
+            if (metadataName.StartsWith("System.", StringComparison.Ordinal) && !metadataName.StartsWith("System.ObservableExtensions", StringComparison.Ordinal))
+            {
+                return null; // the BCL (the common case, checked first)
+            }
+
+            foreach (var (ns, assemblies) in Frameworks)
+            {
+                if (IsPrefix(ns, metadataName))
+                {
+                    return assemblies;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>True when <paramref name="name"/> is <paramref name="prefix"/> or starts with it followed by a dot.</summary>
+        private static bool IsPrefix(string prefix, string name)
+            => name.StartsWith(prefix, StringComparison.Ordinal) && (name.Length == prefix.Length || name[prefix.Length] == '.');
+
+        private static string RootOf(string name)
+        {
+            var dot = name.IndexOf('.');
+            return dot < 0 ? name : name.Substring(0, dot);
+        }
+
+        private static string NamespaceOf(string metadataName)
+        {
+            var plus = metadataName.IndexOf('+'); // nested types: Outer+Inner
+            var top = plus < 0 ? metadataName : metadataName.Substring(0, plus);
+            var dot = top.LastIndexOf('.');
+            return dot < 0 ? string.Empty : top.Substring(0, dot);
+        }
+
+        private static (string, ImmutableArray<string>) Gate(string ns, params string[] assemblies) => (ns, ImmutableArray.Create(assemblies));
+    }
+}

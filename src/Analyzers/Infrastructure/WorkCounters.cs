@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace MemoryRetention.Analyzers.Infrastructure
+{
+    /// <summary>
+    /// Deterministic work counters per syntax tree (operations visited by the shared walks of the method bodies it
+    /// declares), so that tests prove linear cost by counting work instead of timing it. Keyed by the tree, which every
+    /// compilation built from it shares (the analyzer driver works on its own copy of the compilation); weakly, so
+    /// nothing outlives the tree.
+    /// </summary>
+    internal sealed class WorkCounters
+    {
+        private static readonly ConditionalWeakTable<SyntaxTree, WorkCounters> PerTree = new ConditionalWeakTable<SyntaxTree, WorkCounters>();
+
+        private long _operationsVisited;
+        private long _bodiesWalked;
+
+        public static WorkCounters Of(SyntaxTree tree) => PerTree.GetValue(tree, _ => new WorkCounters());
+
+        /// <summary>Operations visited by the shared walks of method bodies (LocalReferenceIndex).</summary>
+        public long OperationsVisited => Interlocked.Read(ref _operationsVisited);
+
+        /// <summary>Method bodies walked by them.</summary>
+        public long BodiesWalked => Interlocked.Read(ref _bodiesWalked);
+
+        public void BodyWalked(int operations)
+        {
+            Interlocked.Add(ref _operationsVisited, operations);
+            Interlocked.Increment(ref _bodiesWalked);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Generic;
+using System.Linq;
+using MemoryRetention.Analyzers.Handlers;
+using MemoryRetention.Analyzers.Infrastructure;
+using MemoryRetention.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace MemoryRetention.Analyzers.Tests.Infrastructure
+{
+    /// <summary>
+    /// Well-known type look-ups: an absent framework costs no search of the references, a present type is found in the
+    /// few assemblies that can define it, and the answers are those of a search of every reference. Counted, not timed.
+    /// </summary>
+    public sealed class KnownTypesTests
+    {
+        private static CSharpCompilation Compile(string source, params string[] packages) => CSharpCompilation.Create(
+            "KnownTypesTest",
+            new[] { CSharpSyntaxTree.ParseText(source) },
+            FrameworkReferences.With(packages),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+
+        private static IEnumerable<string> CatalogNames()
+            => HandlerCatalog.Interfaces.Select(c => c.MetadataName)
+                .Concat(HandlerCatalog.BaseClasses.Select(c => c.MetadataName))
+                .Concat(HandlerCatalog.HandlerBaseTypes.Select(c => c.MetadataName))
+                .Concat(HandlerCatalog.Registrations.Select(c => c.ContainingType))
+                .Concat(HandlerCatalog.Events.Select(c => c.ContainingType))
+                .Concat(HandlerCatalog.MethodAttributes.Select(a => a.MetadataName))
+                .Concat(HandlerCatalog.HangfireJobClients)
+                .Distinct();
+
+        [Fact]
+        public void AbsentFramework_IsNotSearchedFor()
+        {
+            var compilation = Compile("class C { }");
+            var lookups = ReferencedAssemblies.Of(compilation);
+
+            Assert.Null(KnownTypes.Get(compilation, "Quartz.IJob"));
+            Assert.Null(KnownTypes.Get(compilation, "MassTransit.IConsumer`1"));
+            Assert.Null(KnownTypes.Get(compilation, "Microsoft.Extensions.Hosting.BackgroundService"));
+
+            // Only the source assembly was asked (user code and stubs may declare a framework's names), no reference.
+            Assert.Equal(3, lookups.AssembliesSearched);
+            Assert.Empty(lookups.FullSearches);
+        }
+
+        [Fact]
+        public void WholeCatalog_OnAnEmptyLibrary_SearchesNoReference()
+        {
+            var compilation = Compile("class C { }");
+            var lookups = ReferencedAssemblies.Of(compilation);
+            var names = CatalogNames().Where(n => !n.StartsWith("System.", System.StringComparison.Ordinal)).ToList();
+
+            foreach (var name in names)
+            {
+                Assert.Null(KnownTypes.Get(compilation, name));
+            }
+
+            Assert.Equal(names.Count, lookups.AssembliesSearched);
+            Assert.Empty(lookups.FullSearches);
+        }
+
+        [Fact]
+        public void CatalogNamespaces_AreAllGatedByAssemblyName()
+        {
+            // Every framework name the catalog resolves is either the BCL's or in a namespace whose assemblies are known,
+            // so an absent framework never costs a search of every reference.
+            var ungated = CatalogNames()
+                .Where(n => !n.StartsWith("System.", System.StringComparison.Ordinal))
+                .Where(n => !ReferencedAssemblies.Frameworks.Any(f => n.StartsWith(f.Namespace + ".", System.StringComparison.Ordinal)))
+                .ToList();
+
+            Assert.Empty(ungated);
+        }
+
+        [Fact]
+        public void PresentTypes_AreFoundInTheirOwnAssemblies()
+        {
+            var compilation = Compile("class C { }", Packages.Of(Packages.Hosting, Packages.Quartz));
+            var lookups = ReferencedAssemblies.Of(compilation);
+
+            Assert.Equal("Quartz", KnownTypes.Get(compilation, "Quartz.IJob")?.ContainingAssembly.Name);
+            Assert.Equal("Microsoft.Extensions.Hosting.Abstractions", KnownTypes.Get(compilation, "Microsoft.Extensions.Hosting.BackgroundService")?.ContainingAssembly.Name);
+            Assert.NotNull(KnownTypes.Get(compilation, "System.Threading.Channels.ChannelReader`1"));
+            Assert.NotNull(KnownTypes.Get(compilation, "System.IO.MemoryStream"));
+            Assert.NotNull(KnownTypes.Get(compilation, "System.Buffers.MemoryPool`1"));
+
+            Assert.Empty(lookups.FullSearches);
+            Assert.True(lookups.AssembliesSearched < 40, $"{lookups.AssembliesSearched} assemblies searched for 5 types among {compilation.References.Count()} references");
+        }
+
+        [Fact]
+        public void SourceDeclaredFrameworkNames_AreFound()
+        {
+            // A framework the registry does not serve is declared in source with its exact metadata names (test stubs, shims).
+            var compilation = Compile("namespace NServiceBus { public interface IHandleMessages<T> { } }");
+
+            Assert.Equal("KnownTypesTest", KnownTypes.Get(compilation, "NServiceBus.IHandleMessages`1")?.ContainingAssembly.Name);
+        }
+
+        [Fact]
+        public void Answers_MatchASearchOfEveryReference()
+        {
+            // Every package the tests know, so that each framework of the catalog is present; the catalog's answers and a
+            // few BCL names must be what a search of every referenced assembly gives.
+            var compilation = Compile("class C { }", FrameworkReferences.AllPackageIds.ToArray());
+            var names = CatalogNames().Concat(new[]
+            {
+                "System.IO.MemoryStream", "System.Timers.Timer", "System.Threading.PeriodicTimer", "System.Buffers.ArrayPool`1",
+                "System.Collections.Concurrent.ConcurrentQueue`1", "Microsoft.Extensions.Caching.Memory.MemoryCache",
+                "Microsoft.Extensions.DependencyInjection.IServiceScopeFactory", "Microsoft.EntityFrameworkCore.DbContext",
+                "Microsoft.IO.RecyclableMemoryStreamManager", "System.ObservableExtensions", "No.Such.Type",
+            });
+
+            foreach (var name in names)
+            {
+                var everywhere = compilation.GetTypesByMetadataName(name);
+                var expected = everywhere.FirstOrDefault(t => t.DeclaredAccessibility == Accessibility.Public) ?? everywhere.FirstOrDefault();
+                var actual = KnownTypes.Get(compilation, name);
+                Assert.True(SymbolEqualityComparer.Default.Equals(expected, actual), $"{name}: expected {expected?.ContainingAssembly.Name ?? "null"}, found {actual?.ContainingAssembly.Name ?? "null"}");
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers.Tests.Verifiers;
+using Xunit;
+using VerifyHandles = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
+    MemoryRetention.CodeFixes.TokenRegistrationCodeFix>;
+
+namespace MemoryRetention.Analyzers.Tests.Rules
+{
+    /// <summary>MEM031/MEM032 shapes from the recall issue: Hangfire's shutdown token, singleton invocables and jobs.</summary>
+    public class MEM031ShapesTests
+    {
+        [Fact]
+        public Task HangfireShutdownToken_InJobClassesThatImplementNothing()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Hangfire;
+using Hangfire.Server;
+
+public sealed class Export
+{
+    public async Task Run(PerformContext context, IJobCancellationToken token)
+    {
+        var rows = new byte[4096];
+        {|MEM031:token.ShutdownToken.Register(() => Console.WriteLine(rows.Length))|};
+        var linked = {|MEM032:CancellationTokenSource.CreateLinkedTokenSource(token.ShutdownToken)|};
+        await Task.Delay(10, linked.Token);
+    }
+}", Packages.Hangfire);
+
+        [Fact]
+        public Task RegistrationsPerRun_OnTokensOfSingletonInvocablesAndJobs()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+public sealed class Heartbeat : IInvocable
+{
+    private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+
+    public Task Invoke()
+    {
+        var payload = new byte[1024];
+        {|MEM031:_stopping.Token.Register(() => Console.WriteLine(payload.Length))|};
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ReportJob : IJob
+{
+    private readonly CancellationTokenSource _shutdown = new CancellationTokenSource();
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var linked = {|MEM032:CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, cancellationToken)|};
+        return default;
+    }
+}
+
+public static class Registrations
+{
+    public static void Add(IServiceCollection services)
+    {
+        services.AddSingleton<Heartbeat>();      // one instance for the process: its token source too
+        services.AddSingleton<ReportJob>();
+    }
+}", Packages.Of(Packages.Coravel, Packages.Quartz, Packages.Hosting));
+
+        [Fact]
+        public Task TokensThatDieWithTheRun_AreNotFlagged()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+using Hangfire;
+using Quartz;
+
+public sealed class Heartbeat : IInvocable
+{
+    private readonly CancellationTokenSource _stopping = new CancellationTokenSource();   // a transient invocable: dies with the run
+
+    public Task Invoke()
+    {
+        _stopping.Token.Register(() => Console.WriteLine(""stop""));
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ReportJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.Register(() => Console.WriteLine(""cancelled""));              // the run's own token
+        context.CancellationToken.Register(() => Console.WriteLine(""cancelled""));
+        return default;
+    }
+}
+
+public sealed class Export
+{
+    public void Run(IJobCancellationToken token)
+    {
+        using var registration = token.ShutdownToken.Register(() => Console.WriteLine(""stop""));   // disposed
+    }
+}", Packages.Of(Packages.Coravel, Packages.Quartz, Packages.Hangfire));
+    }
+}

@@ -1,0 +1,168 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using MemoryRetention.Analyzers.Handlers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Xunit;
+
+namespace MemoryRetention.Robustness.Tests
+{
+    /// <summary>
+    /// Shapes that blow up a naive call-graph walk: recursive and mutually recursive services, 1,000 implementations
+    /// of one interface, a 300-deep call chain. Cost is asserted by counting the reachability service's work (methods
+    /// expanded, call sites bound), never by timing; every analyzer also runs over each shape without an exception.
+    /// </summary>
+    public class ReachabilityShapeTests
+    {
+        private const string Header = @"using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class ReportJob : IJob
+{
+    private readonly IService _service;
+    public ReportJob(IService service) => _service = service;
+
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        CALL
+        return default;
+    }
+}
+
+public interface IService { void Run(string path); }
+";
+
+        /// <summary>Asks the shared classification about every FileStream creation, as the rules do, and returns the answers by containing method.</summary>
+        private static (HandlerRecognizer Recognizer, Dictionary<string, HandlerCode> Codes) ClassifyAll(Compilation compilation)
+        {
+            var recognizer = HandlerRecognizer.Create(compilation, null);
+            var codes = new Dictionary<string, HandlerCode>();
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var model = compilation.GetSemanticModel(tree);
+                foreach (var creation in tree.GetRoot().DescendantNodes().OfType<ObjectCreationExpressionSyntax>().Where(c => c.Type.ToString() == "FileStream"))
+                {
+                    var operation = model.GetOperation(creation);
+                    Assert.NotNull(operation);
+                    var member = model.GetEnclosingSymbol(creation.SpanStart)!;
+                    codes[member.ContainingType.Name + "." + member.Name] = recognizer.Classify(operation!);
+                }
+            }
+
+            return (recognizer, codes);
+        }
+
+        private static async Task AssertAnalyzersRunCleanAsync(Compilation compilation)
+        {
+            var result = await Runner.AnalyzeAsync(compilation);
+            Assert.Empty(result.Exceptions);
+        }
+
+        [Fact]
+        public async Task ThreeHundredDeepCallChain_FollowsOnlyToTheDepthBound()
+        {
+            const int length = 300;
+            var b = new StringBuilder(Header.Replace("CALL", "Chain.M1(context.FireInstanceId);"));
+            b.Append("public static class Chain\n{\n");
+            for (var i = 1; i <= length; i++)
+            {
+                b.Append($"    public static void M{i}(string path) {{ using var s = new FileStream(path, FileMode.Open); var t = new FileStream(path, FileMode.Open); {(i < length ? $"M{i + 1}(path);" : string.Empty)} }}\n");
+            }
+
+            b.Append("}\n");
+            var compilation = Runner.Compile(new[] { ("Chain.cs", b.ToString()) });
+            var (recognizer, codes) = ClassifyAll(compilation);
+
+            // Reached up to MaxDepth calls from the job; beyond that the bound silences it.
+            for (var i = 1; i <= length; i++)
+            {
+                var reached = codes["Chain.M" + i].Kind == HandlerCodeKind.ReachedPerUnitOfWork;
+                Assert.True(reached == (i <= Reachability.MaxDepth), "M" + i + (reached ? " reached" : " not reached"));
+            }
+
+            Assert.Equal(Reachability.MaxDepth, codes["Chain.M" + Reachability.MaxDepth].Reach!.Calls);
+
+            // Each method's question expands at most MaxDepth methods, and each method's callers are computed once:
+            // the work is linear in the chain's length, not quadratic.
+            Assert.InRange(recognizer.Reachability.MethodsVisited, length, Reachability.MaxDepth * length);
+            Assert.InRange(recognizer.Reachability.CallSitesBound, length, 3 * length);
+
+            await AssertAnalyzersRunCleanAsync(compilation);
+        }
+
+        [Fact]
+        public async Task ThousandImplementationsOfOneInterface_AreCutByTheDispatchCap()
+        {
+            const int count = 1000;
+            var b = new StringBuilder(Header.Replace("CALL", "_service.Run(context.FireInstanceId);"));
+            for (var i = 0; i < count; i++)
+            {
+                b.Append($"public sealed class Service{i} : IService {{ public void Run(string path) {{ var s = new FileStream(path, FileMode.Open); }} }}\n");
+            }
+
+            var compilation = Runner.Compile(new[] { ("Services.cs", b.ToString()) });
+            var (recognizer, codes) = ClassifyAll(compilation);
+
+            Assert.Equal(count, codes.Count);
+            Assert.All(codes.Values, code => Assert.Equal(HandlerCodeKind.None, code.Kind));
+
+            // One question per implementation, each binding the one call site named Run and stopping at the cap.
+            Assert.InRange(recognizer.Reachability.MethodsVisited, count, 2 * count);
+            Assert.InRange(recognizer.Reachability.CallSitesBound, count, 2 * count);
+            Assert.InRange(recognizer.Reachability.BoundHits, count, 2 * count);
+
+            await AssertAnalyzersRunCleanAsync(compilation);
+        }
+
+        [Fact]
+        public async Task RecursiveAndMutuallyRecursiveServices_TerminateAndStayPrecise()
+        {
+            var source = Header.Replace("CALL", "_service.Run(context.FireInstanceId); Loner.Spin(context.FireInstanceId, 0);") + @"
+public sealed class Service : IService
+{
+    private readonly Ping _ping = new Ping();
+    public void Run(string path) { Run(path); _ping.A(path, 3); }
+}
+
+public sealed class Ping
+{
+    public void A(string path, int n) { if (n > 0) B(path, n - 1); var s = new FileStream(path, FileMode.Open); }
+    public void B(string path, int n) { A(path, n); var s = new FileStream(path, FileMode.Open); }
+}
+
+public static class Loner
+{
+    public static void Spin(string path, int n) { if (n > 0) Spin(path, n - 1); }
+}
+
+public static class Island
+{
+    // Recursion nothing per unit of work calls.
+    public static void Self(string path, int n) { if (n > 0) Self(path, n - 1); var s = new FileStream(path, FileMode.Open); }
+    public static void Left(string path, int n) { if (n > 0) Right(path, n - 1); var s = new FileStream(path, FileMode.Open); }
+    public static void Right(string path, int n) { Left(path, n); }
+}
+";
+            var compilation = Runner.Compile(new[] { ("Recursion.cs", source) });
+            var (recognizer, codes) = ClassifyAll(compilation);
+
+            Assert.Equal(HandlerCodeKind.ReachedPerUnitOfWork, codes["Ping.A"].Kind);
+            Assert.Equal(HandlerCodeKind.ReachedPerUnitOfWork, codes["Ping.B"].Kind);
+            Assert.Equal(HandlerCodeKind.None, codes["Island.Self"].Kind);
+            Assert.Equal(HandlerCodeKind.None, codes["Island.Left"].Kind);
+            Assert.Contains("via 'Service.Run'", codes["Ping.A"].Describe());
+
+            // The visited set: every method is expanded at most once per question.
+            Assert.InRange(recognizer.Reachability.MethodsVisited, 1, 4 * 8);
+
+            await AssertAnalyzersRunCleanAsync(compilation);
+        }
+    }
+}
