@@ -27,10 +27,15 @@ namespace MemoryRetention.Bench
     /// </summary>
     public static class Program
     {
-        private static readonly string[] AllScenarios = { "fixed", "projects", "edit", "corpus" };
+        private static readonly string[] AllScenarios = { "fixed", "cold", "projects", "edit", "corpus" };
 
         public static async Task<int> Main(string[] args)
         {
+            if (Arg(args, "--cold-child") is { } coldSet)
+            {
+                return await ColdStart.ChildAsync(coldSet);
+            }
+
             var sizes = Arg(args, "--sizes")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() ?? new[] { 200, 1000, 5000 };
             var reps = int.Parse(Arg(args, "--reps") ?? "3", CultureInfo.InvariantCulture);
             var projects = int.Parse(Arg(args, "--projects") ?? "30", CultureInfo.InvariantCulture);
@@ -64,6 +69,11 @@ namespace MemoryRetention.Bench
                     // The fixed cost of a compilation: every repetition is a new compilation (shared metadata), as each build or edit is.
                     results.Add(await MeasureAsync("Tiny worker project (15 lines, Microsoft.Extensions.Hosting)", new Func<Compilation>[] { Scenarios.TinyWorker }, sets, fixedReps));
                     results.Add(await MeasureAsync("Empty class library", new Func<Compilation>[] { Scenarios.EmptyLibrary }, sets, fixedReps));
+                }
+
+                if (scenarios.Contains("cold"))
+                {
+                    results.Add(await ColdStart.MeasureAsync(sets, int.Parse(Arg(args, "--cold-reps") ?? "5", CultureInfo.InvariantCulture)));
                 }
 
                 if (scenarios.Contains("projects"))
@@ -232,6 +242,11 @@ namespace MemoryRetention.Bench
 
         /// <summary>Our shared per-compilation setup (median), included in <see cref="MedianMilliseconds"/>; 0 for peers.</summary>
         public double SharedSetupMilliseconds { get; set; }
+
+        /// <summary>Cold start only: methods JIT-compiled during the analysis (median), all and the set's own assemblies'.</summary>
+        public double JitCompiledMethods { get; set; }
+
+        public double OwnJitCompiledMethods { get; set; }
 
         /// <summary>Median execution time per analyzer type (ours only).</summary>
         public Dictionary<string, double> Analyzers { get; set; } = new Dictionary<string, double>();
@@ -458,6 +473,11 @@ namespace MemoryRetention.Bench
                     }
 
                     var notes = new List<string> { $"{s.Diagnostics} diag" };
+                    if (s.JitCompiledMethods > 0)
+                    {
+                        notes[0] = $"{s.JitCompiledMethods:F0} methods JIT-compiled, {s.OwnJitCompiledMethods:F0} its own";
+                    }
+
                     if (set.IsOurs)
                     {
                         notes.Add($"shared setup {Format(s.SharedSetupMilliseconds)} ms");

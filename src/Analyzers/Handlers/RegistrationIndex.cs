@@ -71,6 +71,60 @@ namespace MemoryRetention.Analyzers.Handlers
             "GetGrain",
         };
 
+        /// <summary>The triggers that only Hangfire job clients answer.</summary>
+        private static readonly string[] HangfireTriggers = { "Enqueue", "Schedule", "AddOrUpdate", "ContinueJobWith", "FromExpression" };
+
+        // Per syntax tree, the invocations whose name is a trigger: syntax only, so every compilation that shares the
+        // tree shares the answer (in the IDE each edit makes a new compilation and keeps every other tree: only the
+        // edited document is scanned again). Weakly keyed, nothing outlives the tree.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, Candidates> PerTree =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, Candidates>();
+
+        private sealed class Candidates
+        {
+            public Candidates(ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> calls) => Calls = calls;
+
+            public ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> Calls { get; }
+        }
+
+        private static ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> CandidatesOf(SyntaxTree tree)
+            => PerTree.GetValue(tree, t => new Candidates(FindCandidates(t))).Calls;
+
+        private static ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> FindCandidates(SyntaxTree tree)
+        {
+            if (!tree.TryGetText(out var text))
+            {
+                text = tree.GetText();
+            }
+
+            var content = text.ToString();
+            var any = false;
+            foreach (var trigger in Triggers)
+            {
+                if (content.IndexOf(trigger, StringComparison.Ordinal) >= 0)
+                {
+                    any = true;
+                    break;
+                }
+            }
+
+            if (!any)
+            {
+                return ImmutableArray<(InvocationExpressionSyntax, string)>.Empty;
+            }
+
+            var calls = ImmutableArray.CreateBuilder<(InvocationExpressionSyntax, string)>();
+            foreach (var node in tree.GetRoot().DescendantNodes())
+            {
+                if (node is InvocationExpressionSyntax invocation && GetName(invocation.Expression) is { } name && Array.IndexOf(Triggers, name) >= 0)
+                {
+                    calls.Add((invocation, name));
+                }
+            }
+
+            return calls.ToImmutable();
+        }
+
         private RegistrationIndex(
             ImmutableHashSet<ISymbol> singletons,
             ImmutableHashSet<ISymbol> scoped,
@@ -184,39 +238,12 @@ namespace MemoryRetention.Analyzers.Handlers
 
             foreach (var tree in compilation.SyntaxTrees)
             {
-                if (!tree.TryGetText(out var text))
-                {
-                    text = tree.GetText();
-                }
-
-                var content = text.ToString();
-                var any = false;
-                foreach (var trigger in Triggers)
-                {
-                    if (content.IndexOf(trigger, StringComparison.Ordinal) >= 0)
-                    {
-                        any = true;
-                        break;
-                    }
-                }
-
-                if (!any)
-                {
-                    continue;
-                }
-
                 SemanticModel? model = null;
-                foreach (var node in tree.GetRoot().DescendantNodes())
+                foreach (var (invocation, name) in CandidatesOf(tree))
                 {
-                    if (node is not InvocationExpressionSyntax invocation)
+                    if (hangfireClients.IsEmpty && Array.IndexOf(HangfireTriggers, name) >= 0)
                     {
-                        continue;
-                    }
-
-                    var name = GetName(invocation.Expression);
-                    if (name is null || Array.IndexOf(Triggers, name) < 0)
-                    {
-                        continue;
+                        continue; // Hangfire is not referenced: its job-expression calls are not bound
                     }
 
 #pragma warning disable RS1030 // Bound once per compilation, lazily, only for pre-filtered registration calls.

@@ -44,6 +44,8 @@ namespace MemoryRetention.Analyzers.Infrastructure
             Gate("Confluent", "Confluent"),
             Gate("Akka", "Akka"),
             Gate("Orleans", "Orleans", "Microsoft.Orleans"),
+            Gate("Newtonsoft", "Newtonsoft"),
+            Gate("Microsoft.CodeAnalysis", "Microsoft.CodeAnalysis"),
             Gate("System.ObservableExtensions", "System.Reactive"));
 
         /// <summary>
