@@ -80,6 +80,9 @@ namespace MemoryRetention.Analyzers.Rules
             public IFieldSymbol Field { get; }
             public List<(IOperation Site, ISymbol? Method, HandlerCode Code)> Adds { get; } = new List<(IOperation, ISymbol?, HandlerCode)>();
             public bool Shrinks { get; set; }
+
+            /// <summary>Public methods whose only job is an explicit unsubscribe of an observer passed in (`Leave(observer)`).</summary>
+            public HashSet<IMethodSymbol> ExplicitUnsubscribes { get; } = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             public bool Escapes { get; set; }
             public HashSet<ISymbol> UsedIn { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         }
@@ -152,7 +155,14 @@ namespace MemoryRetention.Analyzers.Rules
                     {
                         lock (state)
                         {
-                            state.Shrinks = true;
+                            if (IsExplicitUnsubscribe(invocation, state.Field, method) is { } unsubscribe)
+                            {
+                                state.ExplicitUnsubscribes.Add(unsubscribe);
+                            }
+                            else
+                            {
+                                state.Shrinks = true;
+                            }
                         }
                     }
                     else if (CollectionMembers.Adds.Contains(name) && !inInitialization)
@@ -184,7 +194,7 @@ namespace MemoryRetention.Analyzers.Rules
                     if (property.Property.IsIndexer && property.Parent is ISimpleAssignmentOperation indexerSet && ReferenceEquals(indexerSet.Target, property) && !inInitialization)
                     {
                         var key = property.Arguments.Length > 0 ? property.Arguments[0].Value : null;
-                        if (key is not null && !IsConstantOrEnum(key))
+                        if (key is not null && !IsClosedKey(key))
                         {
                             lock (state)
                             {
@@ -243,6 +253,69 @@ namespace MemoryRetention.Analyzers.Rules
             }
         }
 
+        /// <summary>
+        /// A removal of an observer or subscriber (an interface or delegate element) passed in as a parameter of a public
+        /// method, outside any lambda, catch or finally: `public Task Leave(IChatObserver o) { _observers.Remove(o); }`.
+        /// Returns that method.
+        /// </summary>
+        private static IMethodSymbol? IsExplicitUnsubscribe(IInvocationOperation removal, IFieldSymbol field, ISymbol? method)
+        {
+            if (method is not IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaredAccessibility: Accessibility.Public } unsubscribe
+                || field.Type is not INamedTypeSymbol { TypeArguments.Length: > 0 } collection
+                || collection.TypeArguments[collection.TypeArguments.Length - 1].TypeKind is not (TypeKind.Interface or TypeKind.Delegate)
+                || removal.TargetMethod.Name is not ("Remove" or "TryRemove")
+                || Ownership.ContainingFunction(removal) is not null
+                || !removal.Arguments.Any(a => OperationTree.SkipConversions(a.Value) is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, unsubscribe)))
+            {
+                return null;
+            }
+
+            for (var current = removal.Parent; current is not null; current = current.Parent)
+            {
+                if (current is ICatchClauseOperation || (current.Parent is ITryOperation @try && ReferenceEquals(@try.Finally, current)))
+                {
+                    return null; // a cleanup path
+                }
+            }
+
+            return unsubscribe;
+        }
+
+        /// <summary>
+        /// Whether the compilation calls the unsubscribe method inside a catch or finally (a subscriber that leaves on
+        /// failure too). Syntax by name, run only for observer sets whose only removal is an explicit unsubscribe;
+        /// trees are pre-filtered by text.
+        /// </summary>
+        private static bool IsCalledOnFailurePath(Compilation compilation, IMethodSymbol unsubscribe, CancellationToken cancellationToken)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!tree.TryGetText(out var text))
+                {
+                    text = tree.GetText(cancellationToken);
+                }
+
+                if (text.ToString().IndexOf(unsubscribe.Name, System.StringComparison.Ordinal) < 0)
+                {
+                    continue;
+                }
+
+                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
+                {
+                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call
+                        && call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name }
+                        && name == unsubscribe.Name
+                        && call.Ancestors().Any(a => a is Microsoft.CodeAnalysis.CSharp.Syntax.CatchClauseSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.FinallyClauseSyntax))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
         private static bool HasConstantKey(IInvocationOperation invocation)
         {
             // Dictionary-like adds with a constant or enum key are a small closed set.
@@ -253,7 +326,94 @@ namespace MemoryRetention.Analyzers.Rules
 
             var first = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value;
             var isKeyed = invocation.TargetMethod.Parameters.Length >= 2 || invocation.TargetMethod.Name.StartsWith("GetOrAdd", System.StringComparison.Ordinal);
-            return isKeyed && first is not null && IsConstantOrEnum(first);
+            return isKeyed && first is not null && IsClosedKey(first);
+        }
+
+        /// <summary>
+        /// A key from a small closed set: a constant, an enum or a bool; a static readonly or const field; a value read
+        /// from configuration (<c>IOptions&lt;T&gt;.Value.X</c>, <c>IOptionsMonitor&lt;T&gt;.CurrentValue.X</c>,
+        /// <c>IConfiguration["x"]</c>); the iteration variable of a foreach over a constant array, a static readonly
+        /// field or configuration; or a concatenation of those. A key that comes from message data is none of these.
+        /// </summary>
+        private static bool IsClosedKey(IOperation value)
+        {
+            value = OperationTree.SkipConversions(value) ?? value;
+            if (IsConstantOrEnum(value))
+            {
+                return true;
+            }
+
+            switch (value)
+            {
+                case IFieldReferenceOperation field when field.Field.IsConst || (field.Field.IsStatic && field.Field.IsReadOnly && field.Field.Type.SpecialType != SpecialType.None):
+                    return true;
+                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value):
+                    return true;
+                case ILocalReferenceOperation local:
+                    for (var current = value.Parent; current is not null; current = current.Parent)
+                    {
+                        if (current is IForEachLoopOperation loop && loop.Locals.Contains(local.Local, SymbolEqualityComparer.Default))
+                        {
+                            return IsClosedSet(loop.Collection);
+                        }
+                    }
+
+                    return false;
+                case IBinaryOperation binary:
+                    return IsClosedKey(binary.LeftOperand) && IsClosedKey(binary.RightOperand);
+                case IInterpolatedStringOperation interpolated:
+                    return interpolated.Parts.All(p => p is IInterpolatedStringTextOperation || (p is IInterpolationOperation i && IsClosedKey(i.Expression)));
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>A constant array, a static readonly field (`Exits`), configuration, or <c>Enum.GetValues</c>.</summary>
+        private static bool IsClosedSet(IOperation collection)
+        {
+            collection = OperationTree.SkipConversions(collection) ?? collection;
+            return collection switch
+            {
+                IArrayCreationOperation array => array.Initializer is not null && array.Initializer.ElementValues.All(IsConstantOrEnum),
+                IFieldReferenceOperation field => (field.Field.IsStatic && field.Field.IsReadOnly) || IsReadFromConfiguration(field),
+                IPropertyReferenceOperation => IsReadFromConfiguration(collection),
+                IInvocationOperation { TargetMethod.Name: "GetValues" or "GetNames", TargetMethod.ContainingType.SpecialType: SpecialType.System_Enum } => true,
+                _ => false,
+            };
+        }
+
+        /// <summary>A member chain rooted at an options or configuration object (`_options.Value.Region`, `_config["Region"]`).</summary>
+        private static bool IsReadFromConfiguration(IOperation? operation)
+        {
+            for (var current = operation; current is not null; )
+            {
+                if (IsConfigurationType(current.Type))
+                {
+                    return true;
+                }
+
+                current = current switch
+                {
+                    IPropertyReferenceOperation property => property.Instance,
+                    IFieldReferenceOperation field => field.Instance is IInstanceReferenceOperation ? null : field.Instance,
+                    IConversionOperation conversion => conversion.Operand,
+                    _ => null,
+                };
+            }
+
+            return false;
+        }
+
+        private static bool IsConfigurationType(ITypeSymbol? type)
+        {
+            if (type is not INamedTypeSymbol named)
+            {
+                return false;
+            }
+
+            var ns = named.ContainingNamespace?.ToDisplayString();
+            return (ns == "Microsoft.Extensions.Options" && named.Name is "IOptions" or "IOptionsMonitor" or "IOptionsSnapshot")
+                || (ns == "Microsoft.Extensions.Configuration" && named.Name is "IConfiguration" or "IConfigurationSection" or "IConfigurationRoot");
         }
 
         private static bool IsConstantOrEnum(IOperation value)
@@ -263,7 +423,9 @@ namespace MemoryRetention.Analyzers.Rules
                 value = conversion.Operand;
             }
 
-            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean;
+            // A System.Type key (a per-type cache: serializers, accessors) is bounded by the program's types.
+            return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean
+                || value.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         private static bool IsInCondition(IOperation operation)
@@ -313,6 +475,19 @@ namespace MemoryRetention.Analyzers.Rules
                     continue;
                 }
 
+                // An observer set that only an explicit unsubscribe shrinks is bounded only if something calls it on a failure path.
+                string? unbounded = null;
+                if (state.ExplicitUnsubscribes.Count > 0)
+                {
+                    if (state.ExplicitUnsubscribes.Any(m => IsCalledOnFailurePath(context.Compilation, m, context.CancellationToken)))
+                    {
+                        continue;
+                    }
+
+                    unbounded = " (its only removal, '" + string.Join("', '", state.ExplicitUnsubscribes.Select(m => m.Name).OrderBy(n => n, System.StringComparer.Ordinal))
+                        + "', is an explicit unsubscribe that a crashed or disconnected subscriber never makes, with no expiry and no removal on a failed notification)";
+                }
+
                 // In source order: the operation actions ran concurrently, and the finding must not move between builds.
                 foreach (var (site, method, code) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
                 {
@@ -321,7 +496,7 @@ namespace MemoryRetention.Analyzers.Rules
                         continue;
                     }
 
-                    var where = code.Describe();
+                    var where = code.Describe() + unbounded;
 
                     var descriptor = state.Field.IsStatic ? Descriptors.MEM001_StaticCollectionGrows : Descriptors.MEM002_HandlerCollectionGrows;
                     var properties = state.UsedIn.Count == 1 && code.RunsPerUnitOfWork && code.Kind == HandlerCodeKind.EntryPointBody

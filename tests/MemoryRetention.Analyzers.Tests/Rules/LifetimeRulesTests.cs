@@ -223,5 +223,47 @@ public static class Setup
         services.AddScoped<Basket>();
     }
 }", Packages.Of(Packages.Hosting, Packages.MassTransit));
+
+        [Fact]
+        public Task MEM002_AkkaExtensionAndObjectCreatedOnceInExecuteAsync_AddedToPerMessage()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Akka.Actor;
+using Microsoft.Extensions.Hosting;
+
+public sealed class SessionRegistry : IExtension
+{
+    private readonly Dictionary<string, IActorRef> _sessions = new Dictionary<string, IActorRef>();
+    public void Register(string id, IActorRef actor) { {|MEM002:_sessions[id] = actor|}; }
+}
+
+public sealed class SessionActor : UntypedActor
+{
+    private readonly SessionRegistry _registry;
+    public SessionActor(SessionRegistry registry) { _registry = registry; }
+    protected override void OnReceive(object message) { _registry.Register(message.ToString(), Sender); }
+}
+
+public sealed class Totals
+{
+    private readonly List<int> _values = new List<int>();
+    public void Add(int value) { {|MEM002:_values.Add(value)|}; }
+}
+
+public sealed class TotalsWorker : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var totals = new Totals();
+        var i = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            totals.Add(i++);
+            await Task.Delay(10, stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.Akka, Packages.Hosting));
     }
 }

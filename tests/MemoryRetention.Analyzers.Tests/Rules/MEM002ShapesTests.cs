@@ -77,5 +77,153 @@ public sealed class Tracker : ReceiveActor
 
     private void NotRegistered(string s) => _names.Add(s);     // never handed to Receive
 }", Packages.Akka);
+    
+        [Fact]
+        public Task ClosedKeySets_AreNotGrowth_KeysFromMessageDataAre()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+public sealed class Settings { public string Region { get; set; } public string[] Queues { get; set; } }
+public enum Direction { North, South }
+
+public sealed class Router : BackgroundService
+{
+    private static readonly string[] Exits = { ""north"", ""south"", ""east"" };
+    private const string Default = ""default"";
+    private readonly Dictionary<string, int> _visits = new Dictionary<string, int>();
+    private readonly Dictionary<string, int> _byRegion = new Dictionary<string, int>();
+    private readonly Dictionary<string, int> _byQueue = new Dictionary<string, int>();
+    private readonly Dictionary<Direction, int> _byDirection = new Dictionary<Direction, int>();
+    private readonly Dictionary<string, int> _byMessage = new Dictionary<string, int>();
+    private readonly IOptions<Settings> _options;
+    private readonly Queue<string> _inbox = new Queue<string>();
+
+    public Router(IOptions<Settings> options) => _options = options;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var exit in Exits)
+            {
+                _visits[exit] = 0;                                    // a room's exits: a fixed set
+            }
+
+            _visits[Default] = 1;
+            _byRegion[_options.Value.Region] = 1;                     // configuration
+            _byRegion[""region:"" + _options.Value.Region] = 2;
+            foreach (var queue in _options.Value.Queues)
+            {
+                _byQueue[queue] = 0;
+            }
+
+            foreach (var direction in System.Enum.GetValues<Direction>())
+            {
+                _byDirection[direction] = 0;
+            }
+
+            var message = _inbox.Peek();
+            {|MEM002:_byMessage[message] = 1|};                     // message data: grows
+            await Task.Delay(1000, stoppingToken);
+        }
     }
+}", Packages.Hosting);
+
+        private const string ChatRoom = @"
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Orleans;
+
+public interface IChatObserver : IGrainObserver { void Receive(string message); }
+
+public interface IChatRoom : IGrainWithStringKey
+{
+    Task Join(IChatObserver observer);
+    Task Leave(IChatObserver observer);
+    Task Send(string message);
+}
+
+public sealed class Lobby
+{
+    // One constant key: one activation of the room for the whole process.
+    public static IChatRoom Room(IGrainFactory grains) => grains.GetGrain<IChatRoom>(""lobby"");
+}
+";
+
+        [Fact]
+        public Task ObserverSetShrunkOnlyByAnExplicitUnsubscribe_IsGrowth()
+            => VerifyCollections.DiagnosticsAsync(ChatRoom + @"
+public sealed class ChatRoomGrain : Grain, IChatRoom
+{
+    private readonly HashSet<IChatObserver> _observers = new HashSet<IChatObserver>();
+
+    public Task Join(IChatObserver observer)
+    {
+        {|MEM002:_observers.Add(observer)|};
+        return Task.CompletedTask;
+    }
+
+    public Task Leave(IChatObserver observer)
+    {
+        _observers.Remove(observer);                                 // a crashed client never calls it
+        return Task.CompletedTask;
+    }
+
+    public Task Send(string message)
+    {
+        foreach (var observer in _observers) observer.Receive(message);
+        return Task.CompletedTask;
+    }
+}", Packages.Orleans);
+
+        [Fact]
+        public Task ObserverSetWithCleanupOnFailure_IsNotFlagged()
+            => VerifyCollections.DiagnosticsAsync(ChatRoom + @"
+public sealed class ChatRoomGrain : Grain, IChatRoom
+{
+    private readonly HashSet<IChatObserver> _observers = new HashSet<IChatObserver>();
+
+    public Task Join(IChatObserver observer) { _observers.Add(observer); return Task.CompletedTask; }
+
+    public Task Leave(IChatObserver observer) { _observers.Remove(observer); return Task.CompletedTask; }
+
+    public Task Send(string message)
+    {
+        foreach (var observer in _observers.ToList())
+        {
+            try { observer.Receive(message); }
+            catch (Exception) { _observers.Remove(observer); }        // a dead subscriber is dropped
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class LobbyGrain : Grain, IChatRoom
+{
+    private readonly HashSet<IChatObserver> _observers = new HashSet<IChatObserver>();
+
+    public Task Join(IChatObserver observer) { _observers.Add(observer); return Task.CompletedTask; }
+
+    public Task Leave(IChatObserver observer) { _observers.Remove(observer); return Task.CompletedTask; }
+
+    public Task Send(string message) => Task.CompletedTask;
+}
+
+public sealed class Client
+{
+    public async Task Chat(IChatRoom room, IChatObserver me)
+    {
+        await room.Join(me);
+        try { await room.Send(""hi""); }
+        finally { await room.Leave(me); }                            // leaves on failure too
+    }
+}", Packages.Orleans);
+}
 }

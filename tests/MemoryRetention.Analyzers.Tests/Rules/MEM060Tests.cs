@@ -4,6 +4,9 @@ using Xunit;
 using VerifyMEM060 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
     MemoryRetention.Analyzers.Rules.XmlSerializerAnalyzer,
     MemoryRetention.CodeFixes.XmlSerializerCodeFix>;
+using VerifyMEM001 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.GrowingCollectionAnalyzer,
+    MemoryRetention.CodeFixes.GrowingCollectionCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -232,6 +235,32 @@ public sealed class InvoiceConsumer : IConsumer<Invoice>
     {
         var serializer = SerializersByType.GetOrAdd(context.Message.GetType(), serializedType => new XmlSerializer(serializedType, new XmlRootAttribute(""invoice"")));
         serializer.Serialize(new StringWriter(), context.Message);
+        return Task.CompletedTask;
+    }
+}", Packages.MassTransit);
+
+        // The per-type cache the fix writes is a static dictionary added to per message: MEM001 must see that a
+        // System.Type key is bounded by the program's types (found by the MEM060.CachePerType proof program).
+        [Fact]
+        public Task MEM060_CachePerType_IsNotAGrowingCollection_ForMEM001()
+            => VerifyMEM001.DiagnosticsAsync(@"
+using System;
+using System.Collections.Concurrent;
+using System.Threading.Tasks;
+using System.Xml.Serialization;
+using MassTransit;
+
+public sealed class Invoice { public string Number { get; set; } }
+
+public sealed class InvoiceConsumer : IConsumer<Invoice>
+{
+    private static readonly ConcurrentDictionary<Type, XmlSerializer> SerializersByType = new ConcurrentDictionary<Type, XmlSerializer>();
+    private static readonly ConcurrentDictionary<string, XmlSerializer> ByNumber = new ConcurrentDictionary<string, XmlSerializer>();
+
+    public Task Consume(ConsumeContext<Invoice> context)
+    {
+        var serializer = SerializersByType.GetOrAdd(context.Message.GetType(), serializedType => new XmlSerializer(serializedType, new XmlRootAttribute(""invoice"")));
+        {|MEM001:ByNumber.GetOrAdd(context.Message.Number, _ => serializer)|};
         return Task.CompletedTask;
     }
 }", Packages.MassTransit);

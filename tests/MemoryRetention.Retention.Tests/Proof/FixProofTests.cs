@@ -93,8 +93,8 @@ namespace MemoryRetention.Retention.Tests.Proof
 
             // 4. Nothing of the rule is left, and no other finding is new (another rule's finding the fix does not
             // address, such as MEM030 on the event MEM011's closure is subscribed to, stays as it was).
-            var remaining = await ProofHarness.AnalyzeAsync(fixedProject);
-            var others = diagnostics.Where(d => d.Id != proof.Rule).Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal);
+            var remaining = (await ProofHarness.AnalyzeAsync(fixedProject)).Where(d => !proof.FixedMayReport.Contains(d.Id) || d.Id == proof.Rule).ToList();
+            var others = diagnostics.Where(d => d.Id != proof.Rule && !proof.FixedMayReport.Contains(d.Id)).Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal);
             if (remaining.Any(d => d.Id == proof.Rule) || !remaining.Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal).SequenceEqual(others))
             {
                 throw new XunitException($"{proof.Name}: the fixed program is still flagged, or newly flagged:\n" + string.Join("\n", remaining) + "\n" + fixedSource);

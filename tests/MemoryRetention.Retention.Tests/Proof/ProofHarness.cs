@@ -282,7 +282,7 @@ namespace MemoryRetention.Retention.Tests.Proof
         {
             private readonly List<WeakReference> _tracked = new List<WeakReference>();
             private readonly object _gate = new object();
-            private (int Handles, long Timers, long Heap, long Allocated)? _start;
+            private (int Handles, long Timers, long Heap, long Allocated, int Assemblies)? _start;
             private const long NoGcBudget = 200L * 1024 * 1024;
             private readonly bool _pauseCollections;
             private bool _noGcRegion;
@@ -303,7 +303,7 @@ namespace MemoryRetention.Retention.Tests.Proof
                 if (name == "start")
                 {
                     ForceFullCollection();
-                    _start = (OpenHandleCount(), System.Threading.Timer.ActiveCount, GC.GetTotalMemory(false), GC.GetTotalAllocatedBytes(precise: true));
+                    _start = (OpenHandleCount(), System.Threading.Timer.ActiveCount, GC.GetTotalMemory(false), GC.GetTotalAllocatedBytes(precise: true), AppDomain.CurrentDomain.GetAssemblies().Length);
                     if (_pauseCollections)
                     {
                         // Handles and timers left to the finalizer close whenever a GC happens to run: count what the run
@@ -329,6 +329,7 @@ namespace MemoryRetention.Retention.Tests.Proof
 
                     ForceFullCollection();
                     var heap = GC.GetTotalMemory(false) - start.Heap;
+                    var assemblies = AppDomain.CurrentDomain.GetAssemblies().Length - start.Assemblies;
                     int tracked;
                     int alive;
                     lock (_gate)
@@ -337,7 +338,7 @@ namespace MemoryRetention.Retention.Tests.Proof
                         alive = _tracked.Count(r => r.IsAlive);
                     }
 
-                    _end = new Measurement(tracked, alive, handles, timers, heap, allocated, string.Empty);
+                    _end = new Measurement(tracked, alive, handles, timers, heap, allocated, assemblies, string.Empty);
                 }
                 else
                 {
@@ -366,7 +367,7 @@ namespace MemoryRetention.Retention.Tests.Proof
     }
 
     /// <summary>What one run of a program left behind at its <c>mark("end")</c>, and what it returned.</summary>
-    public sealed record Measurement(int Tracked, int Alive, int Handles, long Timers, long HeapBytes, long AllocatedBytes, string Result)
+    public sealed record Measurement(int Tracked, int Alive, int Handles, long Timers, long HeapBytes, long AllocatedBytes, int Assemblies, string Result)
     {
         public Measurement WithResult(string result) => this with { Result = result };
 
@@ -377,10 +378,11 @@ namespace MemoryRetention.Retention.Tests.Proof
             Measure.Timers => Timers,
             Measure.Heap => HeapBytes,
             Measure.Allocated => AllocatedBytes,
+            Measure.Assemblies => Assemblies,
             _ => throw new ArgumentOutOfRangeException(nameof(measure)),
         };
 
         public override string ToString()
-            => $"{Alive:N0}/{Tracked:N0} tracked alive, handles +{Handles:N0}, timers +{Timers:N0}, heap +{HeapBytes / 1024.0 / 1024.0:N1} MB, allocated {AllocatedBytes / 1024.0 / 1024.0:N1} MB, result '{Result}'";
+            => $"{Alive:N0}/{Tracked:N0} tracked alive, handles +{Handles:N0}, timers +{Timers:N0}, heap +{HeapBytes / 1024.0 / 1024.0:N1} MB, allocated {AllocatedBytes / 1024.0 / 1024.0:N1} MB, assemblies +{Assemblies:N0}, result '{Result}'";
     }
 }

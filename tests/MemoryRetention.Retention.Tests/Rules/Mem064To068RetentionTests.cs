@@ -255,20 +255,22 @@ namespace MemoryRetention.Retention.Tests.Rules
         public void MEM067_Flagged_ReloadingConfigurationPerMessage_HoldsAWatcherPerBuild()
         {
             using var file = new SettingsFile();
-            var result = RetentionHarness.Measure(100, tracker => BuildConfiguration(file.Path, reload: true, tracker));
+            // 40 builds: each holds an inotify instance, and the per-user limit (128 by default on Linux) is shared with
+            // every other process of the user (build servers, other test hosts).
+            var result = RetentionHarness.Measure(40, tracker => BuildConfiguration(file.Path, reload: true, tracker));
 
             // Measured on .NET 10 / Linux: every build holds a watcher's OS handles until the GC finalizes the dropped
             // configuration (the public reports, on .NET Core 2.1, saw them kept for the process). Hence Info.
-            Assert.True(result.HandlesOpenBeforeCollection >= 50, "Expected a watcher's handles per build before collection; " + result);
+            Assert.True(result.HandlesOpenBeforeCollection >= 20, "Expected a watcher's handles per build before collection; " + result);
         }
 
         [Fact]
         public void MEM067_Fixed_NoReload_KeepsNothing()
         {
             using var file = new SettingsFile();
-            var result = RetentionHarness.Measure(100, tracker => BuildConfiguration(file.Path, reload: false, tracker));
+            var result = RetentionHarness.Measure(40, tracker => BuildConfiguration(file.Path, reload: false, tracker));
             RetentionAssert.ReleasesObjects(result);
-            Assert.True(result.HandlesOpenBeforeCollection < 25, "Expected no handle per build (100 builds); " + result);
+            Assert.True(result.HandlesOpenBeforeCollection < 10, "Expected no handle per build (40 builds); " + result);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
