@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace MemoryRetention.Robustness.Tests
 {
@@ -18,6 +19,43 @@ namespace MemoryRetention.Robustness.Tests
     /// </summary>
     public class ReachabilityShapeTests
     {
+        private readonly ITestOutputHelper _output;
+
+        public ReachabilityShapeTests(ITestOutputHelper output) => _output = output;
+
+        /// <summary>Asks the shared classification about every call and creation of a corpus, as the rules may.</summary>
+        private static HandlerRecognizer ClassifyEveryCall(Compilation compilation)
+        {
+            var recognizer = HandlerRecognizer.Create(compilation, null);
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var model = compilation.GetSemanticModel(tree);
+                foreach (var node in tree.GetRoot().DescendantNodes().Where(n => n is InvocationExpressionSyntax || n is BaseObjectCreationExpressionSyntax))
+                {
+                    if (model.GetOperation(node) is { } operation)
+                    {
+                        recognizer.Classify(operation);
+                    }
+                }
+            }
+
+            return recognizer;
+        }
+
+        [Fact]
+        public void WorkerCorpus_ReachabilityWorkGrowsLinearly()
+        {
+            var small = ClassifyEveryCall(Runner.Compile(WorkerCorpus.Generate(50))).Reachability;
+            var large = ClassifyEveryCall(Runner.Compile(WorkerCorpus.Generate(200))).Reachability;
+            _output.WriteLine($"50 files: {small.MethodsVisited} methods expanded, {small.CallSitesBound} call sites bound, {small.BoundHits} bound hits");
+            _output.WriteLine($"200 files: {large.MethodsVisited} methods expanded, {large.CallSitesBound} call sites bound, {large.BoundHits} bound hits");
+
+            // Four times the code, at most about four times the work (a quadratic walk would be sixteen times).
+            Assert.True(small.MethodsVisited > 0, "the corpus asks about code outside handler bodies");
+            Assert.InRange(large.MethodsVisited, 1, (long)(4.5 * small.MethodsVisited));
+            Assert.InRange(large.CallSitesBound, 0, (long)(4.5 * small.CallSitesBound) + 10);
+        }
+
         private const string Header = @"using System;
 using System.IO;
 using System.Threading;
