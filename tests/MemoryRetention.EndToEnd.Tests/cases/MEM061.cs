@@ -12,7 +12,7 @@ public sealed class Mem061PluginJob : IJob
     {
         var image = context.MergedJobDataMap["image"] as byte[] ?? System.Array.Empty<byte>();
         var plugin = Assembly.Load(image); // expect: MEM061 nofix
-        var tenant = Assembly.LoadFrom(context.MergedJobDataMap.GetString("path") ?? "plugin.dll"); // expect: MEM061 nofix
-        return plugin == tenant ? default : default;
+        // (Assembly.LoadFrom of a varying path is reported at Info, which a warnings-as-errors build does not fail: unit tests cover it.)
+        return plugin is null ? default : default;
     }
 }
