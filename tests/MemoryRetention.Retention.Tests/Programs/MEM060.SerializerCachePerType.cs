@@ -6,7 +6,6 @@
 //! invocations: 200
 //! flagged-at-least: 180
 //! fixed-at-most: 2
-//! fixed-may-report: MEM001 — the fix's Type-keyed serializer cache is bounded by the message types (200 → 1 assembly above), but MEM001 reports it as a static collection that only grows
 //
 // A MassTransit consumer writes each invoice as XML with a serializer built per message for the message's runtime
 // type and a root attribute: one generated assembly per message, never cached. The fix keeps one serializer per type
