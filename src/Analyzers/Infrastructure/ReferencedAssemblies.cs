@@ -113,10 +113,12 @@ namespace MemoryRetention.Analyzers.Infrastructure
             var searched = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
             if (gate is not null)
             {
+                var present = false;
                 foreach (var prefix in gate.Value)
                 {
                     foreach (var assembly in Named(prefix))
                     {
+                        present = true;
                         if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } found)
                         {
                             return found;
@@ -124,7 +126,13 @@ namespace MemoryRetention.Analyzers.Infrastructure
                     }
                 }
 
-                return nonPublic; // an absent or older framework: no other assembly can define its namespace
+                if (!present || nonPublic is not null)
+                {
+                    return nonPublic; // an absent framework: nothing can define its names (but the source, asked first)
+                }
+
+                // Present, but the name is not in its own assemblies: other packages add types to a framework's namespace
+                // (EF Core's EntityFrameworkServiceCollectionExtensions in Microsoft.Extensions.DependencyInjection).
             }
 
             // Outside the framework namespaces: the core library, then assemblies named like the namespace

@@ -112,6 +112,7 @@ namespace MemoryRetention.Analyzers.Tests.Infrastructure
                 "System.Collections.Concurrent.ConcurrentQueue`1", "Microsoft.Extensions.Caching.Memory.MemoryCache",
                 "Microsoft.Extensions.DependencyInjection.IServiceScopeFactory", "Microsoft.EntityFrameworkCore.DbContext",
                 "Microsoft.IO.RecyclableMemoryStreamManager", "System.ObservableExtensions", "No.Such.Type",
+                "Microsoft.Extensions.DependencyInjection.EntityFrameworkServiceCollectionExtensions", // a framework namespace, another package's assembly
             });
 
             foreach (var name in names)
