@@ -41,11 +41,14 @@ namespace MemoryRetention.Analyzers.Handlers
         private readonly HandlerRecognizer _owner;
         private readonly Compilation _compilation;
         private readonly object _gate = new object();
-        private volatile Dictionary<string, List<SyntaxNode>>? _sitesByName;
+        private volatile CallSiteIndex? _sitesByName;
         private volatile TypeIndex? _types;
         private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>> _callers = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ReachPath?> _paths = new ConcurrentDictionary<IMethodSymbol, ReachPath?>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<string, Dictionary<IMethodSymbol, List<BoundCall>>> _sitesByCallee = new ConcurrentDictionary<string, Dictionary<IMethodSymbol, List<BoundCall>>>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<SyntaxNode, (IMethodSymbol? Callee, BoundCall Call)> _boundSites = new ConcurrentDictionary<SyntaxNode, (IMethodSymbol?, BoundCall)>();
+
+        /// <summary>At most this many call sites are bound to answer who calls one method (a bound: past it, callers are missed, never invented).</summary>
+        public const int MaxSitesPerMethod = 256;
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
         private long _methodsVisited;
         private long _callSitesBound;
@@ -260,19 +263,21 @@ namespace MemoryRetention.Analyzers.Handlers
                 AddDispatchTargets(method, targets, names);
             }
 
+            // Only trees that name one of the types involved can call the method (a caller names the type, the interface
+            // or base it calls through, or a derived type, or declares it): the others are never bound. In a large
+            // compilation a common method name (Process, Handle, SendAsync) otherwise binds a site in every file, and the
+            // IDE pays that for every new compilation, on every edit. Extension methods are called without naming their type.
+            var typeNames = method.IsExtensionMethod ? null : RelevantTypeNames(method, targets, cancellationToken);
             var edges = ImmutableArray.CreateBuilder<CallerEdge>();
+            var bound = 0;
             foreach (var name in names)
             {
-                var byCallee = GetSitesByCallee(name, cancellationToken);
-                foreach (var target in targets)
+                foreach (var (callee, call) in GetCalls(name, typeNames, ref bound, cancellationToken))
                 {
-                    if (byCallee.TryGetValue(target, out var calls))
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (callee is not null && targets.Contains(callee))
                     {
-                        foreach (var call in calls)
-                        {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            AddEdges(call, method, target, edges, cancellationToken);
-                        }
+                        AddEdges(call, method, callee, edges, cancellationToken);
                     }
                 }
             }
@@ -363,41 +368,81 @@ namespace MemoryRetention.Analyzers.Handlers
         }
 
         /// <summary>
-        /// The call sites that name <paramref name="name"/>, bound once per compilation and grouped by the method they
-        /// call (original definitions): methods sharing a common name (Handle, Execute, Add) do not rebind each other's sites.
+        /// The call sites that name <paramref name="name"/> in trees that mention one of <paramref name="typeNames"/> (all
+        /// trees when null), each bound at most once per compilation, with the method it calls (original definition).
+        /// Stops after <see cref="MaxSitesPerMethod"/> bound sites for one question.
         /// </summary>
-        private Dictionary<IMethodSymbol, List<BoundCall>> GetSitesByCallee(string name, CancellationToken cancellationToken)
+        private List<(IMethodSymbol? Callee, BoundCall Call)> GetCalls(string name, HashSet<string>? typeNames, ref int bound, CancellationToken cancellationToken)
         {
-            if (_sitesByCallee.TryGetValue(name, out var known))
+            var result = new List<(IMethodSymbol?, BoundCall)>();
+            var index = GetSitesByName(cancellationToken);
+            if (!index.Sites.TryGetValue(name, out var sites))
             {
-                return known;
+                return result;
             }
 
-            var byCallee = new Dictionary<IMethodSymbol, List<BoundCall>>(SymbolEqualityComparer.Default);
-            if (GetSitesByName(cancellationToken).TryGetValue(name, out var sites))
+            foreach (var site in sites)
             {
-                foreach (var site in sites)
+                cancellationToken.ThrowIfCancellationRequested();
+                if (typeNames is not null && !index.Mentions(site.SyntaxTree, typeNames))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    continue;
+                }
+
+                if (!_boundSites.TryGetValue(site, out var known))
+                {
+                    if (bound >= MaxSitesPerMethod)
+                    {
+                        Interlocked.Increment(ref _boundHits);
+                        break;
+                    }
+
+                    bound++;
                     Interlocked.Increment(ref _callSitesBound);
                     var operation = GetModel(site.SyntaxTree).GetOperation(site, cancellationToken);
                     var (callee, reference) = GetCallee(operation);
-                    if (callee is null || operation is null)
-                    {
-                        continue;
-                    }
+                    known = _boundSites.GetOrAdd(site, (operation is null ? null : callee?.OriginalDefinition, new BoundCall(operation!, reference)));
+                }
 
-                    var key = callee.OriginalDefinition;
-                    if (!byCallee.TryGetValue(key, out var list))
-                    {
-                        byCallee[key] = list = new List<BoundCall>();
-                    }
-
-                    list.Add(new BoundCall(operation, reference));
+                if (known.Callee is not null)
+                {
+                    result.Add(known);
                 }
             }
 
-            return _sitesByCallee.GetOrAdd(name, byCallee);
+            return result;
+        }
+
+        /// <summary>The simple names of the types a caller of <paramref name="method"/> names: the types declaring it and the members it implements or overrides, and the types derived from its own.</summary>
+        private HashSet<string> RelevantTypeNames(IMethodSymbol method, HashSet<IMethodSymbol> targets, CancellationToken cancellationToken)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var target in targets)
+            {
+                if (target.ContainingType is { } declaring)
+                {
+                    names.Add(declaring.Name);
+                }
+            }
+
+            if (method.ContainingType is { } type)
+            {
+                names.Add(type.Name);
+                var pending = new Stack<INamedTypeSymbol>();
+                pending.Push(type);
+                while (pending.Count > 0 && names.Count < 64)
+                {
+                    foreach (var derived in GetTypeIndex(cancellationToken).DirectlyDerived(pending.Pop()))
+                    {
+                        if (names.Add(derived.Name))
+                        {
+                            pending.Push(derived);
+                        }
+                    }
+                }
+            }
+
+            return names;
         }
 
         private static IMethodSymbol? FirstOrNull(ImmutableArray<IMethodSymbol> members) => members.IsEmpty ? null : members[0];
@@ -457,7 +502,7 @@ namespace MemoryRetention.Analyzers.Handlers
             => _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
 #pragma warning restore RS1030
 
-        private Dictionary<string, List<SyntaxNode>> GetSitesByName(CancellationToken cancellationToken)
+        private CallSiteIndex GetSitesByName(CancellationToken cancellationToken)
         {
             var sites = _sitesByName;
             if (sites is not null)
@@ -486,9 +531,10 @@ namespace MemoryRetention.Analyzers.Handlers
         }
 
         /// <summary>Every call site of the compilation by the simple name it calls: one syntax pass, nothing bound.</summary>
-        private static Dictionary<string, List<SyntaxNode>> IndexCallSites(Compilation compilation, CancellationToken cancellationToken)
+        private static CallSiteIndex IndexCallSites(Compilation compilation, CancellationToken cancellationToken)
         {
             var sites = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            var mentioned = new Dictionary<SyntaxTree, HashSet<string>>();
             void Add(string? name, SyntaxNode node)
             {
                 if (name is null)
@@ -507,8 +553,20 @@ namespace MemoryRetention.Analyzers.Handlers
             foreach (var tree in compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                mentioned[tree] = names;
                 foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
                 {
+                    switch (node)
+                    {
+                        case SimpleNameSyntax simpleName:
+                            names.Add(simpleName.Identifier.ValueText);
+                            break;
+                        case BaseTypeDeclarationSyntax declaration:
+                            names.Add(declaration.Identifier.ValueText);
+                            break;
+                    }
+
                     switch (node)
                     {
                         case InvocationExpressionSyntax invocation:
@@ -530,7 +588,24 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
-            return sites;
+            return new CallSiteIndex(sites, mentioned);
+        }
+
+        /// <summary>Call sites by the simple name they call, and the simple names each tree mentions (one syntax pass, nothing bound).</summary>
+        private sealed class CallSiteIndex
+        {
+            private readonly Dictionary<SyntaxTree, HashSet<string>> _mentioned;
+
+            public CallSiteIndex(Dictionary<string, List<SyntaxNode>> sites, Dictionary<SyntaxTree, HashSet<string>> mentioned)
+            {
+                Sites = sites;
+                _mentioned = mentioned;
+            }
+
+            public Dictionary<string, List<SyntaxNode>> Sites { get; }
+
+            public bool Mentions(SyntaxTree tree, HashSet<string> names)
+                => !_mentioned.TryGetValue(tree, out var mentioned) || mentioned.Overlaps(names);
         }
 
         private static bool IsMethodGroupPosition(SyntaxNode node)
