@@ -502,6 +502,13 @@ namespace MemoryRetention.Analyzers.Handlers
             => _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
 #pragma warning restore RS1030
 
+        /// <summary>
+        /// The call sites (invocations, creations, method groups) of the compilation that name <paramref name="name"/>,
+        /// unbound: the same one-pass syntax index reachability uses, built at most once per compilation.
+        /// </summary>
+        public IReadOnlyList<SyntaxNode> CallSitesNamed(string name, CancellationToken cancellationToken)
+            => GetSitesByName(cancellationToken).Sites.TryGetValue(name, out var sites) ? sites : (IReadOnlyList<SyntaxNode>)Array.Empty<SyntaxNode>();
+
         private CallSiteIndex GetSitesByName(CancellationToken cancellationToken)
         {
             var sites = _sitesByName;

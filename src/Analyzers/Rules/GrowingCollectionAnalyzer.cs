@@ -131,7 +131,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.FieldReference);
 
-            context.RegisterSymbolEndAction(c => Report(c, states, longLived, boundable));
+            context.RegisterSymbolEndAction(c => Report(c, states, longLived, boundable, handlers));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -283,33 +283,18 @@ namespace MemoryRetention.Analyzers.Rules
 
         /// <summary>
         /// Whether the compilation calls the unsubscribe method inside a catch or finally (a subscriber that leaves on
-        /// failure too). Syntax by name, run only for observer sets whose only removal is an explicit unsubscribe;
-        /// trees are pre-filtered by text.
+        /// failure too). Asked only for observer sets whose only removal is an explicit unsubscribe; the call sites come
+        /// from the shared call-site index (one syntax pass per compilation), matched by name.
         /// </summary>
-        private static bool IsCalledOnFailurePath(Compilation compilation, IMethodSymbol unsubscribe, CancellationToken cancellationToken)
+        private static bool IsCalledOnFailurePath(HandlerRecognizer handlers, IMethodSymbol unsubscribe, CancellationToken cancellationToken)
         {
-            foreach (var tree in compilation.SyntaxTrees)
+            foreach (var site in handlers.Reachability.CallSitesNamed(unsubscribe.Name, cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!tree.TryGetText(out var text))
+                if (site is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax }
+                    && site.Ancestors().Any(a => a is Microsoft.CodeAnalysis.CSharp.Syntax.CatchClauseSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.FinallyClauseSyntax))
                 {
-                    text = tree.GetText(cancellationToken);
-                }
-
-                if (text.ToString().IndexOf(unsubscribe.Name, System.StringComparison.Ordinal) < 0)
-                {
-                    continue;
-                }
-
-                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
-                {
-                    if (node is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax call
-                        && call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name }
-                        && name == unsubscribe.Name
-                        && call.Ancestors().Any(a => a is Microsoft.CodeAnalysis.CSharp.Syntax.CatchClauseSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.FinallyClauseSyntax))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 
@@ -466,7 +451,8 @@ namespace MemoryRetention.Analyzers.Rules
             SymbolAnalysisContext context,
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
             bool longLived,
-            ImmutableHashSet<INamedTypeSymbol> boundable)
+            ImmutableHashSet<INamedTypeSymbol> boundable,
+            HandlerRecognizer handlers)
         {
             foreach (var state in states.Values)
             {
@@ -479,7 +465,7 @@ namespace MemoryRetention.Analyzers.Rules
                 string? unbounded = null;
                 if (state.ExplicitUnsubscribes.Count > 0)
                 {
-                    if (state.ExplicitUnsubscribes.Any(m => IsCalledOnFailurePath(context.Compilation, m, context.CancellationToken)))
+                    if (state.ExplicitUnsubscribes.Any(m => IsCalledOnFailurePath(handlers, m, context.CancellationToken)))
                     {
                         continue;
                     }
