@@ -45,13 +45,13 @@ namespace MemoryRetention.Retention.Tests.Harness
                 handlesAfter - handlesBefore);
         }
 
-        /// <summary>Blocking, compacting gen2 collection, finalizers run, then collected again.</summary>
+        /// <summary>Blocking, compacting, aggressive full collections with finalizers run in between (shared by the hand-written pairs and the fix proofs).</summary>
         public static void ForceFullCollection()
         {
             for (var i = 0; i < 3; i++)
             {
                 System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
             }
         }

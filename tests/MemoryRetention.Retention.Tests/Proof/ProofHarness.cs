@@ -8,6 +8,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using System.Threading;
 using System.Threading.Tasks;
+using MemoryRetention.Retention.Tests.Harness;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -249,23 +250,6 @@ namespace MemoryRetention.Retention.Tests.Proof
             }
         }
 
-        /// <summary>Blocking, compacting, aggressive full collections with finalizers run in between.</summary>
-        public static void ForceFullCollection()
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                GC.WaitForPendingFinalizers();
-            }
-        }
-
-        public static int OpenHandleCount()
-        {
-            const string fd = "/proc/self/fd";
-            return Directory.Exists(fd) ? Directory.GetFiles(fd).Length : -1;
-        }
-
         private sealed class ProofLoadContext : AssemblyLoadContext
         {
             public ProofLoadContext(string name)
@@ -302,8 +286,8 @@ namespace MemoryRetention.Retention.Tests.Proof
             {
                 if (name == "start")
                 {
-                    ForceFullCollection();
-                    _start = (OpenHandleCount(), System.Threading.Timer.ActiveCount, GC.GetTotalMemory(false), GC.GetTotalAllocatedBytes(precise: true), AppDomain.CurrentDomain.GetAssemblies().Length);
+                    RetentionHarness.ForceFullCollection();
+                    _start = (RetentionHarness.OpenHandleCount(), System.Threading.Timer.ActiveCount, GC.GetTotalMemory(false), GC.GetTotalAllocatedBytes(precise: true), AppDomain.CurrentDomain.GetAssemblies().Length);
                     if (_pauseCollections)
                     {
                         // Handles and timers left to the finalizer close whenever a GC happens to run: count what the run
@@ -315,7 +299,7 @@ namespace MemoryRetention.Retention.Tests.Proof
                 {
                     var start = _start ?? throw new InvalidOperationException("mark(\"end\") before mark(\"start\").");
                     var allocated = GC.GetTotalAllocatedBytes(precise: true) - start.Allocated;
-                    var handles = OpenHandleCount() - start.Handles;
+                    var handles = RetentionHarness.OpenHandleCount() - start.Handles;
                     var timers = System.Threading.Timer.ActiveCount - start.Timers;
                     if (_noGcRegion)
                     {
@@ -327,7 +311,7 @@ namespace MemoryRetention.Retention.Tests.Proof
                         GC.EndNoGCRegion();
                     }
 
-                    ForceFullCollection();
+                    RetentionHarness.ForceFullCollection();
                     var heap = GC.GetTotalMemory(false) - start.Heap;
                     var assemblies = AppDomain.CurrentDomain.GetAssemblies().Length - start.Assemblies;
                     int tracked;
