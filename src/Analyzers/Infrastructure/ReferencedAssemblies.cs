@@ -59,6 +59,8 @@ namespace MemoryRetention.Analyzers.Infrastructure
         private static readonly ConditionalWeakTable<Compilation, ReferencedAssemblies> PerCompilation = new ConditionalWeakTable<Compilation, ReferencedAssemblies>();
 
         private readonly IAssemblySymbol _source;
+        private readonly Compilation _compilation;
+        private volatile HashSet<string>? _sourceNamespaceRoots;
         private readonly IAssemblySymbol? _corLibrary;
         private readonly ImmutableArray<IAssemblySymbol> _all;
         private readonly Dictionary<string, List<IAssemblySymbol>> _byRootName = new Dictionary<string, List<IAssemblySymbol>>(StringComparer.Ordinal);
@@ -68,6 +70,7 @@ namespace MemoryRetention.Analyzers.Infrastructure
         private ReferencedAssemblies(Compilation compilation)
         {
             _source = compilation.Assembly;
+            _compilation = compilation;
             var all = ImmutableArray.CreateBuilder<IAssemblySymbol>();
             foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
             {
@@ -102,8 +105,9 @@ namespace MemoryRetention.Analyzers.Infrastructure
         public INamedTypeSymbol? Find(string metadataName)
         {
             // Source first (as Compilation.GetTypeByMetadataName does): user code and test stubs may declare framework names.
-            var type = Search(_source, metadataName);
-            if (type is not null)
+            // Only when a tree declares a namespace with the name's first segment: asking the source assembly makes the
+            // compiler merge every tree's declarations, which the first question at compilation start would pay for.
+            if (SourceMayDeclare(metadataName) && Search(_source, metadataName) is { } type)
             {
                 return type;
             }
@@ -187,6 +191,44 @@ namespace MemoryRetention.Analyzers.Infrastructure
             }
 
             return nonPublic;
+        }
+
+        /// <summary>
+        /// True when some tree declares a namespace whose first segment is <paramref name="metadataName"/>'s (or, for a
+        /// name without a namespace, a type outside any namespace). Syntax only: the compilation units' top-level members.
+        /// </summary>
+        private bool SourceMayDeclare(string metadataName)
+        {
+            var roots = _sourceNamespaceRoots;
+            if (roots is null)
+            {
+                roots = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var tree in _compilation.SyntaxTrees)
+                {
+                    if (tree.GetRoot() is Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax unit)
+                    {
+                        foreach (var member in unit.Members)
+                        {
+                            roots.Add(member is Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax ns ? RootOf(ns.Name.ToString().Trim()) : string.Empty);
+                        }
+                    }
+                    else
+                    {
+                        roots.Add("*"); // not C#: ask the source
+                    }
+                }
+
+                _sourceNamespaceRoots = roots;
+            }
+
+            if (roots.Contains("*"))
+            {
+                return true;
+            }
+
+            var plus = metadataName.IndexOf('+');
+            var top = plus < 0 ? metadataName : metadataName.Substring(0, plus);
+            return roots.Contains(top.IndexOf('.') < 0 ? string.Empty : RootOf(top));
         }
 
         private INamedTypeSymbol? TryCandidate(IAssemblySymbol assembly, string metadataName, HashSet<IAssemblySymbol> searched, ref INamedTypeSymbol? nonPublic)

@@ -41,9 +41,25 @@ namespace MemoryRetention.Analyzers.Tests.Infrastructure
             Assert.Null(KnownTypes.Get(compilation, "MassTransit.IConsumer`1"));
             Assert.Null(KnownTypes.Get(compilation, "Microsoft.Extensions.Hosting.BackgroundService"));
 
-            // Only the source assembly was asked (user code and stubs may declare a framework's names), no reference.
-            Assert.Equal(3, lookups.AssembliesSearched);
+            // Nothing was asked: no reference has the frameworks' names, and no tree declares their namespaces (so not
+            // even the source assembly, which would make the compiler merge every tree's declarations).
+            Assert.Equal(0, lookups.AssembliesSearched);
             Assert.Empty(lookups.FullSearches);
+        }
+
+        [Fact]
+        public void SourceDeclaringAFrameworkNamespace_IsAskedFirst()
+        {
+            // User code and test stubs may declare a framework's names: a tree declaring the namespace makes the source
+            // assembly the first place asked, and its type is the answer.
+            var compilation = Compile("namespace Quartz { public interface IJob { } } namespace Quartz.Impl { class Other { } }");
+            var lookups = ReferencedAssemblies.Of(compilation);
+
+            var job = KnownTypes.Get(compilation, "Quartz.IJob");
+            Assert.NotNull(job);
+            Assert.True(job!.Locations.Single().IsInSource);
+            Assert.Null(KnownTypes.Get(compilation, "MassTransit.IConsumer`1"));
+            Assert.Equal(1, lookups.AssembliesSearched); // the source, for Quartz.IJob; MassTransit.IConsumer`1: nothing at all
         }
 
         [Fact]
@@ -58,7 +74,7 @@ namespace MemoryRetention.Analyzers.Tests.Infrastructure
                 Assert.Null(KnownTypes.Get(compilation, name));
             }
 
-            Assert.Equal(names.Count, lookups.AssembliesSearched);
+            Assert.Equal(0, lookups.AssembliesSearched);
             Assert.Empty(lookups.FullSearches);
         }
 
