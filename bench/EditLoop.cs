@@ -36,19 +36,23 @@ namespace MemoryRetention.Bench
 
             var input = new InputResult { Input = name, Files = baseline.SyntaxTrees.Count(), CompilationNote = "binding the edited document" };
             var bind = new List<double>();
-            foreach (var set in sets)
+
+            // Edits outer, sets inner (each set edits its own copy of the compilation): on a shared machine the load
+            // drifts, and interleaving compares the sets under the same load.
+            var runs = sets.ToDictionary(s => s, _ => new List<RunTimes>());
+            var diagnostics = sets.ToDictionary(s => s, _ => 0);
+            var compilations = sets.ToDictionary(s => s, s => baseline.WithOptions(s.Configure(baseline.Options)));
+            var currents = sets.ToDictionary(s => s, s => compilations[s].SyntaxTrees.First(t => t.FilePath == tree.FilePath));
+            for (var edit = 0; edit <= edits; edit++)
             {
-                var runs = new List<RunTimes>();
-                var diagnostics = 0;
-                var compilation = baseline.WithOptions(set.Configure(baseline.Options));
-                var current = compilation.SyntaxTrees.First(t => t.FilePath == tree.FilePath);
-                for (var edit = 0; edit <= edits; edit++)
+                foreach (var set in sets)
                 {
                     // The one-line change: a new statement inside the loop body (valid code), as typing makes; incremental
                     // parse against the previous text, and a new compilation sharing the other trees, as the IDE does.
+                    var current = currents[set];
                     var changed = current.WithChangedText(text.WithChanges(new TextChange(new TextSpan(anchor, 0), $"var edit{edit} = {edit}; ")));
-                    compilation = compilation.ReplaceSyntaxTree(current, changed);
-                    current = changed;
+                    var compilation = compilations[set] = compilations[set].ReplaceSyntaxTree(current, changed);
+                    currents[set] = changed;
 
                     if (set.Name.StartsWith("Empty", StringComparison.Ordinal) && edit > 0)
                     {
@@ -59,18 +63,21 @@ namespace MemoryRetention.Bench
                     }
 
                     var withAnalyzers = compilation.WithAnalyzers(set.Analyzers, Program.Options());
-                    var model = compilation.GetSemanticModel(current);
+                    var model = compilation.GetSemanticModel(changed);
                     var found = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, filterSpan: null, default);
-                    diagnostics = found.Count(d => set.Counts(d.Id));
+                    diagnostics[set] = found.Count(d => set.Counts(d.Id));
                     if (edit > 0)
                     {
-                        runs.Add(await RunTimes.ReadAsync(withAnalyzers, set)); // edit 0 is the warm-up
+                        runs[set].Add(await RunTimes.ReadAsync(withAnalyzers, set)); // edit 0 is the warm-up
                     }
                 }
+            }
 
-                var result = SetResult.From(set, runs, diagnostics);
+            foreach (var set in sets)
+            {
+                var result = SetResult.From(set, runs[set], diagnostics[set]);
                 input.Sets.Add(result);
-                Console.WriteLine($"   {set.Name,-46} {result.MedianMilliseconds,10:F1} ms {diagnostics,8} diagnostics in the document");
+                Console.WriteLine($"   {set.Name,-46} {result.MedianMilliseconds,10:F1} ms {diagnostics[set],8} diagnostics in the document");
             }
 
             input.BindMilliseconds = SetResult.Median(bind);

@@ -153,32 +153,38 @@ namespace MemoryRetention.Bench
                 input.EmitMilliseconds += stopwatch.Elapsed.TotalMilliseconds;
             }
 
-            foreach (var set in sets)
+            // Repetitions outer, sets inner: on a shared machine the load drifts, and interleaving the sets makes each
+            // repetition compare them under the same load (the ratios are what the table is read for).
+            var runs = sets.ToDictionary(s => s, _ => new List<RunTimes>());
+            var diagnostics = sets.ToDictionary(s => s, _ => 0);
+            for (var run = 0; run <= reps; run++)
             {
-                var runs = new List<RunTimes>();
-                var diagnostics = 0;
-                for (var run = 0; run <= reps; run++)
+                foreach (var set in sets)
                 {
                     var sum = new RunTimes();
-                    diagnostics = 0;
+                    var found = 0;
                     foreach (var make in makers)
                     {
                         var compilation = make();
                         var withAnalyzers = compilation.WithOptions(set.Configure(compilation.Options)).WithAnalyzers(set.Analyzers, Options());
-                        var found = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+                        var all = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
                         sum.Add(await RunTimes.ReadAsync(withAnalyzers, set));
-                        diagnostics += found.Count(d => set.Counts(d.Id));
+                        found += all.Count(d => set.Counts(d.Id));
                     }
 
+                    diagnostics[set] = found;
                     if (run > 0)
                     {
-                        runs.Add(sum); // run 0 is the warm-up
+                        runs[set].Add(sum); // run 0 is the warm-up
                     }
                 }
+            }
 
-                var result = SetResult.From(set, runs, diagnostics);
+            foreach (var set in sets)
+            {
+                var result = SetResult.From(set, runs[set], diagnostics[set]);
                 input.Sets.Add(result);
-                Console.WriteLine($"   {set.Name,-46} {result.MedianMilliseconds,10:F1} ms {diagnostics,8} diagnostics");
+                Console.WriteLine($"   {set.Name,-46} {result.MedianMilliseconds,10:F1} ms {diagnostics[set],8} diagnostics");
             }
 
             return input;
@@ -517,6 +523,70 @@ namespace MemoryRetention.Bench
                     }
 
                     b.AppendLine();
+                }
+
+                // Issue 13's rules (MEM060–MEM069) together, against the sum of our analyzers' medians.
+                var family = sets.Where(set => set.IsOurs).SelectMany(set => set.Analyzers)
+                    .Where(a => a.SupportedDiagnostics.Length > 0 && a.SupportedDiagnostics.All(d => d.Id.StartsWith("MEM06", StringComparison.Ordinal)))
+                    .Select(a => a.GetType().Name).ToHashSet(StringComparer.Ordinal);
+                if (family.Count > 0)
+                {
+                    b.Append($"| MEM060–MEM069 rules together ({family.Count} analyzers), share of ours |");
+                    foreach (var s in ourSets)
+                    {
+                        var all = s?.Analyzers.Values.Sum() ?? 0;
+                        var part = s?.Analyzers.Where(p => family.Contains(p.Key)).Sum(p => p.Value) ?? 0;
+                        b.Append(all > 0 ? $" {Format(part)} ({100 * part / all:F1}%) |" : " — |");
+                    }
+
+                    b.AppendLine();
+                }
+            }
+
+            // The targets (issue 17), computed from the table above.
+            var lines = new List<string>();
+            foreach (var result in results)
+            {
+                var ours = result.Sets.FirstOrDefault(s => s.Set.StartsWith("MemoryRetention", StringComparison.Ordinal));
+                var peer = result.Sets.FirstOrDefault(s => s.Set.StartsWith("IDisposableAnalyzers", StringComparison.Ordinal));
+                var compile = result.ParseMilliseconds + result.BindMilliseconds + result.EmitMilliseconds;
+                if (ours is null)
+                {
+                    continue;
+                }
+
+                var parts = new List<string>();
+                if (peer is not null && peer.MedianMilliseconds > 0)
+                {
+                    parts.Add($"ours / IDisposableAnalyzers = {ours.MedianMilliseconds / peer.MedianMilliseconds:F2}");
+                }
+
+                if (compile > 0 && result.CompilationNote is null)
+                {
+                    parts.Add($"ours / compilation = {100 * ours.MedianMilliseconds / compile:F1}%");
+                }
+
+                if (parts.Count > 0)
+                {
+                    lines.Add($"- {result.Input}: {string.Join("; ", parts)}");
+                }
+            }
+
+            var thousand = results.FirstOrDefault(r => r.Input == "1000 files")?.Sets.FirstOrDefault(s => s.Set.StartsWith("MemoryRetention", StringComparison.Ordinal));
+            var fiveThousand = results.FirstOrDefault(r => r.Input == "5000 files")?.Sets.FirstOrDefault(s => s.Set.StartsWith("MemoryRetention", StringComparison.Ordinal));
+            if (thousand is not null && fiveThousand is not null && thousand.MedianMilliseconds > 0)
+            {
+                lines.Add($"- growth: 5,000-file time / 1,000-file time = {fiveThousand.MedianMilliseconds / thousand.MedianMilliseconds:F2} (target ≤ 5.5)");
+            }
+
+            if (lines.Count > 0)
+            {
+                b.AppendLine();
+                b.AppendLine("Against the targets (tiny project and many projects, edit loop: ≤ 0.5 of IDisposableAnalyzers; corpus: ≤ 0.25 of it and ≤ 3% of the compilation):");
+                b.AppendLine();
+                foreach (var line in lines)
+                {
+                    b.AppendLine(line);
                 }
             }
 
