@@ -1,6 +1,6 @@
 //! rule: MEM065
 //! fix: MEM065_static
-//! action: static readonly meter
+//! action: static readonly meter in a consumer
 //! measure: alive
 //! unit: meters kept
 //! invocations: 5,000
