@@ -645,6 +645,58 @@ public sealed class Functions
 }", Packages.Of(Packages.MediatR, Packages.Wolverine, Packages.WebJobs));
 
         [Fact]
+        public Task ResponsesAndReadersPerRequest_DisposedOrHandedBack_AreNotFlagged()
+            => VerifyMEM020.DiagnosticsAsync(@"
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Azure.WebJobs;
+
+public sealed record Fetch(string Url) : IRequest<HttpResponseMessage>;
+
+public sealed class FetchHandler : IRequestHandler<Fetch, HttpResponseMessage>
+{
+    private readonly HttpClient _client;
+    public FetchHandler(HttpClient client) => _client = client;
+
+    // The response is the handler's result: the caller owns it.
+    public Task<HttpResponseMessage> Handle(Fetch request, CancellationToken cancellationToken)
+        => _client.GetAsync(request.Url, cancellationToken);
+}
+
+public sealed record Download(string Url);
+
+public sealed class DownloadHandler
+{
+    private readonly HttpClient _client;
+    public DownloadHandler(HttpClient client) => _client = client;
+
+    public async Task Handle(Download message)
+    {
+        using var response = await _client.GetAsync(message.Url);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await stream.CopyToAsync(Stream.Null);
+    }
+}
+
+public sealed class Functions
+{
+    [FunctionName(""ReadBlob"")]
+    public static async Task<string> Run(string path)
+    {
+        using (var reader = File.OpenText(path))
+        {
+            return await reader.ReadToEndAsync();
+        }
+    }
+
+    [FunctionName(""OpenBlob"")]
+    public static Stream Open(string path) => File.OpenRead(path);   // returned to the host, which disposes it
+}", Packages.Of(Packages.MediatR, Packages.Wolverine, Packages.WebJobs));
+
+        [Fact]
         public Task IncompleteShapes_DoNotCrash()
             => VerifyMEM020.NoCrashAsync(@"
 using System.IO;
