@@ -110,5 +110,82 @@ public sealed class Export
         using var registration = token.ShutdownToken.Register(() => Console.WriteLine(""stop""));   // disposed
     }
 }", Packages.Of(Packages.Coravel, Packages.Quartz, Packages.Hangfire));
+
+        [Fact]
+        public Task CoravelSchedulerToken_RegisteredPerRun_IsFlaggedAndFixed()
+            => VerifyHandles.FixAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+
+public sealed class Export : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        var rows = new byte[4096];
+        {|MEM031:CancellationToken.Register(() => Console.WriteLine(rows.Length))|};   // the scheduler's token: one for the process
+        await Task.Delay(10);
+    }
+}", @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+
+public sealed class Export : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        var rows = new byte[4096];
+        using var cancellationTokenRegistration = CancellationToken.Register(() => Console.WriteLine(rows.Length));   // the scheduler's token: one for the process
+        await Task.Delay(10);
+    }
+}", Packages.Coravel);
+
+        [Fact]
+        public Task CoravelTokens_LookAlikes_AreNotFlagged()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+using Coravel.Queuing.Interfaces;
+
+public sealed class Export : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        using (CancellationToken.Register(() => Console.WriteLine(""stop""))) { await Task.Delay(10); }   // disposed
+    }
+}
+
+public sealed class Queued : IInvocable, ICancellableTask
+{
+    public CancellationToken Token { get; set; }                  // the queue's source, one per queued item
+
+    public Task Invoke()
+    {
+        Token.Register(() => Console.WriteLine(""cancelled""));
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Plain : IInvocable
+{
+    public CancellationToken CancellationToken { get; set; }      // not Coravel's: nothing says what sets it
+
+    public Task Invoke()
+    {
+        CancellationToken.Register(() => Console.WriteLine(""cancelled""));
+        return Task.CompletedTask;
+    }
+}", Packages.Coravel);
     }
 }
