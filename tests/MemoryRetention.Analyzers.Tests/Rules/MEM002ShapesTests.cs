@@ -227,5 +227,69 @@ public sealed class Client
         finally { await room.Leave(me); }                            // leaves on failure too
     }
 }", Packages.Orleans);
+
+        private const string Hub = @"
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class PriceChanged { public string Symbol { get; set; } }
+
+public sealed class PriceHub
+{
+    private readonly List<IObserver<string>> _observers = new List<IObserver<string>>();
+    public void Subscribe(IObserver<string> observer) => _observers.Add(MARK);
+    public void Unsubscribe(IObserver<string> observer) => _observers.Remove(observer);
+    public void Publish(string symbol) { foreach (var o in _observers) o.OnNext(symbol); }
+}
+
+public sealed class Watcher : IObserver<string>
+{
+    public void OnCompleted() { }
+    public void OnError(Exception error) { }
+    public void OnNext(string value) { }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services) => services.AddSingleton<PriceHub>();
+}
+";
+
+        [Fact]
+        public Task ObserverSetOfASingletonService_SubscribedPerMessage_UnsubscribedOnlyOnSuccess_IsGrowth()
+            => VerifyCollections.DiagnosticsAsync(Hub.Replace("_observers.Add(MARK)", "{|MEM002:_observers.Add(observer)|}") + @"
+public sealed class PriceConsumer : IConsumer<PriceChanged>
+{
+    private readonly PriceHub _hub;
+    public PriceConsumer(PriceHub hub) => _hub = hub;
+
+    public async Task Consume(ConsumeContext<PriceChanged> context)
+    {
+        var watcher = new Watcher();
+        _hub.Subscribe(watcher);
+        await context.Publish(new PriceChanged { Symbol = context.Message.Symbol });   // may throw
+        _hub.Unsubscribe(watcher);                                                       // skipped on failure
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Hosting));
+
+        [Fact]
+        public Task ObserverSetOfASingletonService_UnsubscribedInFinally_IsNotFlagged()
+            => VerifyCollections.DiagnosticsAsync(Hub.Replace("_observers.Add(MARK)", "_observers.Add(observer)") + @"
+public sealed class PriceConsumer : IConsumer<PriceChanged>
+{
+    private readonly PriceHub _hub;
+    public PriceConsumer(PriceHub hub) => _hub = hub;
+
+    public async Task Consume(ConsumeContext<PriceChanged> context)
+    {
+        var watcher = new Watcher();
+        _hub.Subscribe(watcher);
+        try { await context.Publish(new PriceChanged { Symbol = context.Message.Symbol }); }
+        finally { _hub.Unsubscribe(watcher); }                                           // on every path
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Hosting));
 }
 }
