@@ -291,5 +291,36 @@ public sealed class PriceConsumer : IConsumer<PriceChanged>
         finally { _hub.Unsubscribe(watcher); }                                           // on every path
     }
 }", Packages.Of(Packages.MassTransit, Packages.Hosting));
+
+        [Fact]
+        public Task AkkaReceiveActor_HandlersRegisteredInABecomeBehavior_AreHandlers()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using Akka.Actor;
+
+public sealed class Start { }
+public sealed class Seen { public string Id { get; set; } }
+
+public sealed class Tracker : ReceiveActor
+{
+    private readonly List<string> _ids = new List<string>();
+    private readonly List<string> _async = new List<string>();
+    private readonly List<string> _names = new List<string>();
+
+    public Tracker()
+    {
+        Receive<Start>(_ => Become(Working));
+    }
+
+    private void Working()
+    {
+        Receive<Seen>(m => {|MEM002:_ids.Add(m.Id)|});
+        ReceiveAnyAsync(async o => { {|MEM002:_async.Add(o.ToString())|}; await Task.Yield(); });
+        Receive<string>(OnName);
+    }
+
+    private void OnName(string name) => {|MEM002:_names.Add(name)|};
+}", Packages.Akka);
 }
 }
