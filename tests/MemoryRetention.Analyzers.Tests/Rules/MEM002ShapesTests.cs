@@ -322,5 +322,42 @@ public sealed class Tracker : ReceiveActor
 
     private void OnName(string name) => {|MEM002:_names.Add(name)|};
 }", Packages.Akka);
+
+        [Fact]
+        public Task ClosedKeySets_OfStaticCollectionsInAConsumer_AreNotGrowth_MessageKeysAre()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+
+public enum Stage { Received, Routed, Done }
+public sealed class Order { public string Id { get; set; } public string Region { get; set; } }
+
+public sealed class OrderConsumer : IConsumer<Order>
+{
+    private static readonly string[] RoutingKeys = { ""orders.eu"", ""orders.us"" };
+    private static readonly ConcurrentDictionary<string, int> PerKey = new ConcurrentDictionary<string, int>();
+    private static readonly ConcurrentDictionary<Stage, int> PerStage = new ConcurrentDictionary<Stage, int>();
+    private static readonly Dictionary<string, int> PerSetting = new Dictionary<string, int>();
+    private static readonly ConcurrentDictionary<string, Order> PerOrder = new ConcurrentDictionary<string, Order>();
+    private readonly IConfiguration _configuration;
+
+    public OrderConsumer(IConfiguration configuration) => _configuration = configuration;
+
+    public Task Consume(ConsumeContext<Order> context)
+    {
+        foreach (var key in RoutingKeys)
+        {
+            PerKey.AddOrUpdate(key, 1, (_, n) => n + 1);                          // a routing key set: fixed
+        }
+
+        PerStage[Stage.Received] = 1;                                                 // an enum
+        PerSetting[_configuration[""Region""]] = 1;                                  // configuration
+        {|MEM001:PerOrder[context.Message.Id] = context.Message|};                  // message data
+        return Task.CompletedTask;
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Hosting));
 }
 }
