@@ -187,5 +187,41 @@ public sealed class Plain : IInvocable
         return Task.CompletedTask;
     }
 }", Packages.Coravel);
+
+        [Fact]
+        public Task HangfireJobFoundOnlyThroughEnqueue_RegisteredAsASingleton_RegistersOnItsOwnSourcePerRun()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class Report                                                      // implements nothing: a job because it is enqueued
+{
+    private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+
+    public void Render(int id)
+    {
+        var rows = new byte[4096];
+        {|MEM031:_stopping.Token.Register(() => Console.WriteLine(rows.Length + id))|};
+    }
+}
+
+public sealed class Export                                                      // transient: its source dies with the run
+{
+    private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+    public void Run() => _stopping.Token.Register(() => Console.WriteLine(""stop""));
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<Report>();
+        services.AddTransient<Export>();
+        BackgroundJob.Enqueue<Report>(job => job.Render(42));
+        RecurringJob.AddOrUpdate<Export>(""export"", job => job.Run(), Cron.Daily());
+    }
+}", Packages.Of(Packages.Hangfire, Packages.Hosting));
     }
 }
