@@ -230,5 +230,48 @@ public sealed class ExportJob : IJob
         [Fact]
         public Task RecyclableStreamFromGetStream_NeverDisposed_IsNotReportedTwiceByMEM013()
             => VerifyMEM013.DiagnosticsAsync(PooledStreams.Replace("{|MEM020:", string.Empty).Replace("|};", ";"), Packages.Of(Packages.Quartz, Packages.RecyclableMemoryStream));
+
+        [Fact]
+        public Task RecyclableMemoryStreamManager_RegisteredAsASingletonWithoutLimits_IsFlagged()
+            => VerifyMEM013.DiagnosticsAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.IO;
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        {|MEM013:services.AddSingleton<RecyclableMemoryStreamManager>()|};                       // the container uses new()
+        services.AddSingleton({|MEM013:new RecyclableMemoryStreamManager()|});
+        services.AddSingleton(sp => {|MEM013:new RecyclableMemoryStreamManager()|});
+        services.TryAddSingleton(_ => { return {|MEM013:new RecyclableMemoryStreamManager()|}; });
+    }
+}", Packages.Of(Packages.Hosting, Packages.RecyclableMemoryStream));
+
+        [Fact]
+        public Task RecyclableMemoryStreamManager_RegisteredWithLimitsOrOptions_IsNotFlagged()
+            => VerifyMEM013.DiagnosticsAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IO;
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton(new RecyclableMemoryStreamManager(
+            new RecyclableMemoryStreamManager.Options { MaximumSmallPoolFreeBytes = 1 << 24, MaximumLargePoolFreeBytes = 1 << 26 }));
+        services.AddSingleton(sp => new RecyclableMemoryStreamManager(sp.GetRequiredService<RecyclableMemoryStreamManager.Options>()));   // options built elsewhere
+    }
+}
+
+public static class WithOptions
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton(new RecyclableMemoryStreamManager.Options { MaximumSmallPoolFreeBytes = 1 << 24, MaximumLargePoolFreeBytes = 1 << 26 });
+        services.AddSingleton<RecyclableMemoryStreamManager>();                                 // built with the registered options
+    }
+}", Packages.Of(Packages.Hosting, Packages.RecyclableMemoryStream));
     }
 }
