@@ -98,6 +98,7 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsConst: false, IsImplicitlyDeclared: false } field
                     && IsCollection(field.Type, collections)
+                    && !IsTypeLookupMemo(field.Type)
                     && (field.IsStatic || LongLived()))
                 {
                     states[field] = new FieldState(field);
@@ -411,6 +412,29 @@ namespace MemoryRetention.Analyzers.Rules
             // A System.Type key (a per-type cache: serializers, accessors) is bounded by the program's types.
             return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean
                 || value.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+        }
+
+        /// <summary>
+        /// A dictionary whose values are types or reflection members (`name -> Type`, `key -> MethodInfo`): a lookup memo
+        /// whose entries are bounded by the program's types, like a Type-keyed cache (seen on Quartz.NET, docs/real-code.md).
+        /// </summary>
+        private static bool IsTypeLookupMemo(ITypeSymbol fieldType)
+        {
+            if (fieldType is not INamedTypeSymbol { TypeArguments.Length: 2 } dictionary)
+            {
+                return false;
+            }
+
+            for (var type = dictionary.TypeArguments[1] as INamedTypeSymbol; type is not null; type = type.BaseType)
+            {
+                var ns = type.ContainingNamespace?.ToDisplayString();
+                if ((ns == "System" && type.Name == "Type") || (ns == "System.Reflection" && type.Name == "MemberInfo"))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsInCondition(IOperation operation)
