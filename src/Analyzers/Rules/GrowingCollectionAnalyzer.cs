@@ -333,7 +333,7 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 case IFieldReferenceOperation field when field.Field.IsConst || (field.Field.IsStatic && field.Field.IsReadOnly && field.Field.Type.SpecialType != SpecialType.None):
                     return true;
-                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value):
+                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value) || IsPerTypeValue(value):
                     return true;
                 case ILocalReferenceOperation local:
                     for (var current = value.Parent; current is not null; current = current.Parent)
@@ -347,11 +347,40 @@ namespace MemoryRetention.Analyzers.Rules
                     return false;
                 case IBinaryOperation binary:
                     return IsClosedKey(binary.LeftOperand) && IsClosedKey(binary.RightOperand);
+                case ICoalesceOperation coalesce:
+                    return IsClosedKey(coalesce.Value) && IsClosedKey(coalesce.WhenNull);
                 case IInterpolatedStringOperation interpolated:
                     return interpolated.Parts.All(p => p is IInterpolatedStringTextOperation || (p is IInterpolationOperation i && IsClosedKey(i.Expression)));
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A value that exists once per type, so keys are bounded by the program's types: a static member of a generic type
+        /// (`TypeCache&lt;TConsumer&gt;.ShortName`, seen on MassTransit, docs/real-code.md) or a member of a
+        /// <see cref="System.Type"/> (`typeof(T).FullName`, `type.Name`).
+        /// </summary>
+        private static bool IsPerTypeValue(IOperation value)
+        {
+            var (member, instance) = value switch
+            {
+                IPropertyReferenceOperation property when property.Arguments.IsEmpty => ((ISymbol)property.Property, property.Instance),
+                IFieldReferenceOperation field => (field.Field, field.Instance),
+                _ => ((ISymbol?)null, (IOperation?)null),
+            };
+
+            if (member is null)
+            {
+                return false;
+            }
+
+            if (member.IsStatic)
+            {
+                return member.ContainingType is { IsGenericType: true } generic && generic.TypeArguments.Length > 0 && !generic.IsUnboundGenericType;
+            }
+
+            return instance?.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         /// <summary>A constant array, a static readonly field (`Exits`), configuration, or <c>Enum.GetValues</c>.</summary>
