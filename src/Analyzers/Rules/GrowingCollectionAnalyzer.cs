@@ -78,7 +78,12 @@ namespace MemoryRetention.Analyzers.Rules
             public FieldState(IFieldSymbol field) => Field = field;
 
             public IFieldSymbol Field { get; }
-            public List<(IOperation Site, ISymbol? Method, HandlerCode Code)> Adds { get; } = new List<(IOperation, ISymbol?, HandlerCode)>();
+            /// <summary>
+            /// The adds, classified only at the type's end, when the rest is known: a collection that shrinks or escapes
+            /// needs no answer at all, and by then the analyzer driver has bound every member of the type, so following a
+            /// call into another member of it binds nothing new.
+            /// </summary>
+            public List<(IOperation Site, ISymbol? Method)> Adds { get; } = new List<(IOperation, ISymbol?)>();
             public bool Shrinks { get; set; }
 
             /// <summary>Public methods whose only job is an explicit unsubscribe of an observer passed in (`Leave(observer)`).</summary>
@@ -105,8 +110,6 @@ namespace MemoryRetention.Analyzers.Rules
                 }
             }
 
-            var longLived = !states.IsEmpty && LongLived();
-
             // Nested types can reach private fields too; their uses would be invisible here, so stay silent then.
             if (states.IsEmpty || type.GetTypeMembers().Length > 0)
             {
@@ -132,7 +135,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.FieldReference);
 
-            context.RegisterSymbolEndAction(c => Report(c, states, longLived, boundable, handlers));
+            context.RegisterSymbolEndAction(c => Report(c, states, boundable, handlers));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -171,12 +174,11 @@ namespace MemoryRetention.Analyzers.Rules
                         // `_map = _map.Add(k, v)` on an immutable collection is an add too (handled by the assignment below).
                         if (!HasConstantKey(invocation))
                         {
-                            var code = handlers.Classify(invocation, context.CancellationToken);
                             if (!IsGuardedByCount(invocation, state.Field))
                             {
                                 lock (state)
                                 {
-                                    state.Adds.Add((invocation, method, code));
+                                    state.Adds.Add((invocation, method));
                                 }
                             }
                             else
@@ -199,7 +201,7 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             lock (state)
                             {
-                                state.Adds.Add((indexerSet, method, handlers.Classify(indexerSet, context.CancellationToken)));
+                                state.Adds.Add((indexerSet, method));
                             }
                         }
                     }
@@ -223,7 +225,7 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             lock (state)
                             {
-                                state.Adds.Add((assignment, method, handlers.Classify(assignment, context.CancellationToken)));
+                                state.Adds.Add((assignment, method));
                             }
                         }
                         else
@@ -503,7 +505,6 @@ namespace MemoryRetention.Analyzers.Rules
         private static void Report(
             SymbolAnalysisContext context,
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
-            bool longLived,
             ImmutableHashSet<INamedTypeSymbol> boundable,
             HandlerRecognizer handlers)
         {
@@ -528,8 +529,9 @@ namespace MemoryRetention.Analyzers.Rules
                 }
 
                 // In source order: the operation actions ran concurrently, and the finding must not move between builds.
-                foreach (var (site, method, code) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
+                foreach (var (site, method) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
                 {
+                    var code = handlers.Classify(site, context.CancellationToken);
                     if (!code.RunsPerUnitOfWork)
                     {
                         continue;
