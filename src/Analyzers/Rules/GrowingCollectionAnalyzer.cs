@@ -103,6 +103,7 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsConst: false, IsImplicitlyDeclared: false } field
                     && IsCollection(field.Type, collections)
+                    && !IsTypeLookupMemo(field.Type)
                     && (field.IsStatic || LongLived()))
                 {
                     states[field] = new FieldState(field);
@@ -334,7 +335,7 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 case IFieldReferenceOperation field when field.Field.IsConst || (field.Field.IsStatic && field.Field.IsReadOnly && field.Field.Type.SpecialType != SpecialType.None):
                     return true;
-                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value):
+                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value) || IsPerTypeValue(value):
                     return true;
                 case ILocalReferenceOperation local:
                     for (var current = value.Parent; current is not null; current = current.Parent)
@@ -348,11 +349,40 @@ namespace MemoryRetention.Analyzers.Rules
                     return false;
                 case IBinaryOperation binary:
                     return IsClosedKey(binary.LeftOperand) && IsClosedKey(binary.RightOperand);
+                case ICoalesceOperation coalesce:
+                    return IsClosedKey(coalesce.Value) && IsClosedKey(coalesce.WhenNull);
                 case IInterpolatedStringOperation interpolated:
                     return interpolated.Parts.All(p => p is IInterpolatedStringTextOperation || (p is IInterpolationOperation i && IsClosedKey(i.Expression)));
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A value that exists once per type, so keys are bounded by the program's types: a static member of a generic type
+        /// (`TypeCache&lt;TConsumer&gt;.ShortName`, seen on MassTransit, docs/real-code.md) or a member of a
+        /// <see cref="System.Type"/> (`typeof(T).FullName`, `type.Name`).
+        /// </summary>
+        private static bool IsPerTypeValue(IOperation value)
+        {
+            var (member, instance) = value switch
+            {
+                IPropertyReferenceOperation property when property.Arguments.IsEmpty => ((ISymbol)property.Property, property.Instance),
+                IFieldReferenceOperation field => (field.Field, field.Instance),
+                _ => ((ISymbol?)null, (IOperation?)null),
+            };
+
+            if (member is null)
+            {
+                return false;
+            }
+
+            if (member.IsStatic)
+            {
+                return member.ContainingType is { IsGenericType: true } generic && generic.TypeArguments.Length > 0 && !generic.IsUnboundGenericType;
+            }
+
+            return instance?.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         /// <summary>A constant array, a static readonly field (`Exits`), configuration, or <c>Enum.GetValues</c>.</summary>
@@ -413,6 +443,29 @@ namespace MemoryRetention.Analyzers.Rules
             // A System.Type key (a per-type cache: serializers, accessors) is bounded by the program's types.
             return value.ConstantValue.HasValue || value.Type?.TypeKind == TypeKind.Enum || value.Type?.SpecialType == SpecialType.System_Boolean
                 || value.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+        }
+
+        /// <summary>
+        /// A dictionary whose values are types or reflection members (`name -> Type`, `key -> MethodInfo`): a lookup memo
+        /// whose entries are bounded by the program's types, like a Type-keyed cache (seen on Quartz.NET, docs/real-code.md).
+        /// </summary>
+        private static bool IsTypeLookupMemo(ITypeSymbol fieldType)
+        {
+            if (fieldType is not INamedTypeSymbol { TypeArguments.Length: 2 } dictionary)
+            {
+                return false;
+            }
+
+            for (var type = dictionary.TypeArguments[1] as INamedTypeSymbol; type is not null; type = type.BaseType)
+            {
+                var ns = type.ContainingNamespace?.ToDisplayString();
+                if ((ns == "System" && type.Name == "Type") || (ns == "System.Reflection" && type.Name == "MemberInfo"))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsInCondition(IOperation operation)
