@@ -45,7 +45,7 @@ namespace MemoryRetention.Analyzers.Handlers
         private readonly Compilation _compilation;
         private readonly object _gate = new object();
         private volatile TypeIndex? _types;
-        private ImmutableArray<SyntaxTree> _trees;
+        private ImmutableArray<TreeCallSites> _facts;
         private int _globalUsingStatic; // 0 unknown, 1 no, 2 yes
         private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>> _derived = new ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<INamedTypeSymbol, int> _implementationCounts = new ConcurrentDictionary<INamedTypeSymbol, int>(SymbolEqualityComparer.Default);
@@ -385,10 +385,9 @@ namespace MemoryRetention.Analyzers.Handlers
         {
             var result = new List<(IMethodSymbol?, BoundCall)>();
             var scopeFilter = scope is not null && scope.Complete && !AnyGlobalUsingStatic(cancellationToken);
-            foreach (var tree in Trees)
+            foreach (var facts in Facts(cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var facts = TreeCallSites.Of(tree, cancellationToken);
                 var sites = facts.SitesNamed(name);
                 if (sites.Count == 0 || (scope is not null && !facts.MentionsAny(scope.SimpleNames)))
                 {
@@ -573,27 +572,31 @@ namespace MemoryRetention.Analyzers.Handlers
         public IReadOnlyList<SyntaxNode> CallSitesNamed(string name, CancellationToken cancellationToken)
         {
             var result = new List<SyntaxNode>();
-            foreach (var tree in Trees)
+            foreach (var facts in Facts(cancellationToken))
             {
-                result.AddRange(TreeCallSites.Of(tree, cancellationToken).SitesNamed(name));
+                result.AddRange(facts.SitesNamed(name));
             }
 
             return result;
         }
 
-        private ImmutableArray<SyntaxTree> Trees
+        /// <summary>The syntax facts of every tree, in the compilation's order: looked up once per compilation (each tree scanned once, ever).</summary>
+        private ImmutableArray<TreeCallSites> Facts(CancellationToken cancellationToken)
         {
-            get
+            var facts = _facts;
+            if (facts.IsDefault)
             {
-                var trees = _trees;
-                if (trees.IsDefault)
+                var builder = ImmutableArray.CreateBuilder<TreeCallSites>();
+                foreach (var tree in _compilation.SyntaxTrees)
                 {
-                    trees = _compilation.SyntaxTrees.ToImmutableArray();
-                    ImmutableInterlocked.InterlockedInitialize(ref _trees, trees);
+                    builder.Add(TreeCallSites.Of(tree, cancellationToken));
                 }
 
-                return _trees;
+                ImmutableInterlocked.InterlockedInitialize(ref _facts, builder.ToImmutable());
+                facts = _facts;
             }
+
+            return facts;
         }
 
         /// <summary>A <c>global using static</c> anywhere makes an unqualified name in any tree able to bind to the imported type.</summary>
@@ -602,9 +605,9 @@ namespace MemoryRetention.Analyzers.Handlers
             if (_globalUsingStatic == 0)
             {
                 var any = false;
-                foreach (var tree in Trees)
+                foreach (var facts in Facts(cancellationToken))
                 {
-                    if (TreeCallSites.Of(tree, cancellationToken).HasGlobalUsingStatic)
+                    if (facts.HasGlobalUsingStatic)
                     {
                         any = true;
                         break;
@@ -721,13 +724,12 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>The source types declared with <paramref name="baseName"/> in their base list (each declaration bound to its symbol).</summary>
         private IEnumerable<(INamedTypeSymbol Type, BaseTypeDeclarationSyntax Declaration)> DeclaredTypesNaming(string baseName, CancellationToken cancellationToken)
         {
-            foreach (var tree in Trees)
+            foreach (var facts in Facts(cancellationToken))
             {
-                var declarations = TreeCallSites.Of(tree, cancellationToken).DeclarationsDerivingFrom(baseName);
-                foreach (var declaration in declarations)
+                foreach (var declaration in facts.DeclarationsDerivingFrom(baseName))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (GetModel(tree).GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol type)
+                    if (GetModel(declaration.SyntaxTree).GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol type)
                     {
                         yield return (type, declaration);
                     }
