@@ -478,5 +478,29 @@ public sealed class Dropped : IConsumer<Msg>
         return Task.CompletedTask;
     }
 }", Packages.MassTransit);
+
+        [Fact]
+        public Task IncompleteCode_PerThreadArraysAndTaskRun_DoesNotCrash()
+            => VerifyMEM011.NoCrashAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    [ThreadStatic] private static byte[] t_buffer;
+    private static readonly ThreadLocal<byte[]> Slot = new ThreadLocal<byte[]>();
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        t_buffer = new byte[];
+        Slot.Value = new byte[context.];
+        if (t_buffer.Length < ) t_buffer = new byte[Missing];
+        _ = Task.Run(async () => { while (!context.CancellationToken.) { await Task.Delay( } );
+        _ = Task.Run(;
+", Packages.MassTransit);
     }
 }
