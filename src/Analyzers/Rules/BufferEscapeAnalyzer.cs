@@ -380,22 +380,7 @@ namespace MemoryRetention.Analyzers.Rules
                         return;
                     }
 
-                    var code = handlers.Classify(reference, c.CancellationToken);
-                    if (!code.RunsPerUnitOfWork)
-                    {
-                        return;
-                    }
-
-                    var holder = threadLocalSlot ? "the ThreadLocal '" + field.Name + "'" : "the [ThreadStatic] '" + field.Name + "'";
-                    c.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.MEM011_BufferEscapes,
-                        reference.Syntax.GetLocation(),
-                        DiagnosticSeverity.Info,
-                        additionalLocations: null,
-                        properties: null,
-                        "Code " + code.Describe(),
-                        field.Name,
-                        holder + " is reused on each pool thread and only grows (Clear and SetLength(0) keep the capacity), so every thread keeps a buffer as large as the largest message it ever handled; cap it (drop or trim it when its Capacity passes a limit)"));
+                    ReportPerThreadGrowth(c, reference, threadLocalSlot, handlers, "is reused on each pool thread and only grows (Clear and SetLength(0) keep the capacity), so every thread keeps a buffer as large as the largest message it ever handled; cap it (drop or trim it when its Capacity passes a limit)");
                 },
                 OperationKind.FieldReference);
         }
@@ -464,13 +449,20 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            ReportPerThreadGrowth(context, reference, threadLocalSlot, handlers, "is replaced by a larger array whenever a message needs more and never shrinks, so every pool thread keeps an array as large as the largest message it ever handled; cap it (do not keep arrays above a limit)");
+        }
+
+        /// <summary>(Info) A per-thread slot that grows with the largest message, when the code runs per unit of work.</summary>
+        private static void ReportPerThreadGrowth(OperationAnalysisContext context, IFieldReferenceOperation reference, bool threadLocalSlot, HandlerRecognizer handlers, string growth)
+        {
             var code = handlers.Classify(reference, context.CancellationToken);
             if (!code.RunsPerUnitOfWork)
             {
                 return;
             }
 
-            var holderName = threadLocalSlot ? "the ThreadLocal '" + field.Name + "'" : "the [ThreadStatic] '" + field.Name + "'";
+            var field = reference.Field;
+            var holder = threadLocalSlot ? "the ThreadLocal '" + field.Name + "'" : "the [ThreadStatic] '" + field.Name + "'";
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM011_BufferEscapes,
                 reference.Syntax.GetLocation(),
@@ -479,7 +471,7 @@ namespace MemoryRetention.Analyzers.Rules
                 properties: null,
                 "Code " + code.Describe(),
                 field.Name,
-                holderName + " is replaced by a larger array whenever a message needs more and never shrinks, so every pool thread keeps an array as large as the largest message it ever handled; cap it (do not keep arrays above a limit)"));
+                holder + " " + growth));
         }
 
         /// <summary>A relational comparison with a constant (`n &gt; MaxCached`): the method caps what it keeps.</summary>
