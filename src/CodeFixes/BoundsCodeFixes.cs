@@ -44,7 +44,8 @@ namespace MemoryRetention.CodeFixes
             {
                 if (diagnostic.Id != RuleIds.UnboundedQueue || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind)
                     || (kind == UnboundedQueueAnalyzer.DataflowKind && !diagnostic.Properties.ContainsKey(UnboundedQueueAnalyzer.OptionsTypeProperty))
-                    || kind == UnboundedQueueAnalyzer.QueueFieldKind)
+                    || kind == UnboundedQueueAnalyzer.QueueFieldKind
+                    || kind == UnboundedQueueAnalyzer.PrefetchKind)
                 {
                     continue;
                 }
