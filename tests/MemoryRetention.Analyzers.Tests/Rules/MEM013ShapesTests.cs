@@ -3,9 +3,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyMEM013 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferAnalyzer,
-    MemoryRetention.CodeFixes.PoolMisuseCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
