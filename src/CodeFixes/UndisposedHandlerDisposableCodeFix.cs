@@ -159,18 +159,13 @@ namespace MemoryRetention.CodeFixes
                                         .WithInitializer(SyntaxFactory.EqualsValueClause(expressionStatement.Expression.WithoutTrivia())
                                             .WithEqualsToken(SyntaxFactory.Token(SyntaxKind.EqualsToken).WithLeadingTrivia(SyntaxFactory.Space).WithTrailingTrivia(SyntaxFactory.Space))))))
                         .WithSemicolonToken(expressionStatement.SemicolonToken)
-                    : (LocalDeclarationStatementSyntax)statement;
-
-                var leading = statement.GetLeadingTrivia();
-                var updated = declaration
-                    .WithoutLeadingTrivia()
-                    .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
-                if (IsAwait)
+                    : statement as LocalDeclarationStatementSyntax;
+                if (declaration is null)
                 {
-                    updated = updated.WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space));
+                    return document;
                 }
 
-                updated = updated.WithLeadingTrivia(leading);
+                var updated = SyntaxHelpers.WithUsing(declaration, IsAwait).WithLeadingTrivia(statement.GetLeadingTrivia());
                 return document.WithSyntaxRoot(root.ReplaceNode(statement, updated));
             }
 
