@@ -36,6 +36,7 @@ namespace MemoryRetention.CodeFixes
             if (!site.Diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind)
                 || (kind == UnboundedQueueAnalyzer.DataflowKind && !site.HasProperty(UnboundedQueueAnalyzer.OptionsTypeProperty))
                 || kind == UnboundedQueueAnalyzer.QueueFieldKind
+                || kind == UnboundedQueueAnalyzer.PrefetchKind
                 || site.Node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is null)
             {
                 return;

@@ -158,12 +158,19 @@ namespace MemoryRetention.CodeFixes
 
     /// <summary>
     /// MEM013: move the <c>Return</c> of a rented array into <c>finally</c> (around the statements between the rental
-    /// and the return); dispose a rented <c>IMemoryOwner</c> with <c>using var</c>.
+    /// and the return); dispose a rented <c>IMemoryOwner</c> with <c>using var</c>; give a <c>StringBuilder</c> pool
+    /// <c>StringBuilderPooledObjectPolicy</c> instead of the default policy. Three actions, three equivalence keys.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PoolMisuseCodeFix)), Shared]
     public sealed class PoolMisuseCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM013_ReturnInFinally";
+
+        /// <summary>Dispose a rented <c>IMemoryOwner</c> with <c>using var</c>.</summary>
+        public const string UsingEquivalenceKey = "MEM013_UsingMemoryOwner";
+
+        /// <summary>Replace the default policy of a <c>StringBuilder</c> pool with <c>StringBuilderPooledObjectPolicy</c>.</summary>
+        public const string StringBuilderPolicyEquivalenceKey = "MEM013_StringBuilderPolicy";
 
         public PoolMisuseCodeFix()
             : base(RuleIds.PoolMisuse)
@@ -183,10 +190,11 @@ namespace MemoryRetention.CodeFixes
                 : UsingPlan.Create(node, model, site.CancellationToken) is not null;
             if (available)
             {
-                var title = fix == BufferAnalyzer.FinallyFix ? "Return it in 'finally'"
-                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? "Use StringBuilderPooledObjectPolicy"
-                    : "Dispose the memory owner with 'using'";
-                site.Register(title, EquivalenceKey);
+                // One key per action, so that each can be chosen (and proved) on its own; Fix All applies each diagnostic's own rewrite.
+                var (title, key) = fix == BufferAnalyzer.FinallyFix ? ("Return it in 'finally'", EquivalenceKey)
+                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? ("Use StringBuilderPooledObjectPolicy", StringBuilderPolicyEquivalenceKey)
+                    : ("Dispose the memory owner with 'using'", UsingEquivalenceKey);
+                site.Register(title, key);
             }
         }
 

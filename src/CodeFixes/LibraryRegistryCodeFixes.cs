@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -24,17 +25,30 @@ namespace MemoryRetention.CodeFixes
     public abstract class LibraryRegistryCodeFixBase : CodeFixBase
     {
         private readonly string _id;
+        private readonly ImmutableArray<string> _fixes;
 
-        protected LibraryRegistryCodeFixBase(string id)
+        /// <param name="id">The rule.</param>
+        /// <param name="fixes">The rewrites (<see cref="LibraryRegistryAnalyzer.FixProperty"/> values) the rule's analyzer marks; each is one action, keyed <c>{id}_{fix}</c>.</param>
+        protected LibraryRegistryCodeFixBase(string id, params string[] fixes)
             : base(id)
         {
             _id = id;
+            _fixes = ImmutableArray.Create(fixes);
+            EquivalenceKeys = _fixes.Select(f => id + "_" + f).ToImmutableArray();
         }
+
+        /// <summary>The equivalence key of every action this fixer offers (one per rewrite), so that each can be listed and proved.</summary>
+        public ImmutableArray<string> EquivalenceKeys { get; }
 
         protected sealed override void RegisterFixes(FixSite site)
         {
             var (node, model, cancellationToken) = (site.Node, site.Model, site.CancellationToken);
             var fix = site.Property(LibraryRegistryAnalyzer.FixProperty);
+            if (fix is null || !_fixes.Contains(fix))
+            {
+                return;
+            }
+
             string? title = null;
             switch (fix)
             {
@@ -259,7 +273,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class ServiceProviderPerUnitOfWorkCodeFix : LibraryRegistryCodeFixBase
     {
         public ServiceProviderPerUnitOfWorkCodeFix()
-            : base(RuleIds.ServiceProviderPerUnitOfWork)
+            : base(RuleIds.ServiceProviderPerUnitOfWork, LibraryRegistryAnalyzer.UsingFix)
         {
         }
     }
@@ -269,7 +283,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class MeterOrActivitySourceCodeFix : LibraryRegistryCodeFixBase
     {
         public MeterOrActivitySourceCodeFix()
-            : base(RuleIds.MeterOrActivitySourcePerUnitOfWork)
+            : base(RuleIds.MeterOrActivitySourcePerUnitOfWork, LibraryRegistryAnalyzer.StaticFieldFix, LibraryRegistryAnalyzer.StaticMemberFix, LibraryRegistryAnalyzer.UsingFix)
         {
         }
     }
@@ -279,7 +293,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class LoggerFactoryPerUnitOfWorkCodeFix : LibraryRegistryCodeFixBase
     {
         public LoggerFactoryPerUnitOfWorkCodeFix()
-            : base(RuleIds.LoggerFactoryPerUnitOfWork)
+            : base(RuleIds.LoggerFactoryPerUnitOfWork, LibraryRegistryAnalyzer.UsingFix)
         {
         }
     }
@@ -289,7 +303,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class ReloadingConfigurationCodeFix : LibraryRegistryCodeFixBase
     {
         public ReloadingConfigurationCodeFix()
-            : base(RuleIds.ReloadingConfigurationPerUnitOfWork)
+            : base(RuleIds.ReloadingConfigurationPerUnitOfWork, LibraryRegistryAnalyzer.NoReloadFix)
         {
         }
     }
@@ -299,7 +313,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class DbContextInternalServiceProviderCodeFix : LibraryRegistryCodeFixBase
     {
         public DbContextInternalServiceProviderCodeFix()
-            : base(RuleIds.DbContextInternalServiceProvider)
+            : base(RuleIds.DbContextInternalServiceProvider, LibraryRegistryAnalyzer.StaticFieldFix)
         {
         }
     }

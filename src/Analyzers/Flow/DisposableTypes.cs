@@ -102,6 +102,9 @@ namespace MemoryRetention.Analyzers.Flow
         // Per compilation (this object is created at compilation start): whether a source method hands over a new object.
         private readonly ConcurrentDictionary<ISymbol, bool> _sourceFactories = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
+        // Per compilation: whether a constructor or method of this compilation keeps what it is given in a parameter.
+        private readonly ConcurrentDictionary<IParameterSymbol, bool> _keepsArgument = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+
         private DisposableTypes(Compilation compilation)
         {
             _compilation = compilation;
@@ -560,6 +563,93 @@ namespace MemoryRetention.Analyzers.Flow
 
             return any;
         }
+
+        /// <summary>
+        /// Whether a constructor or method of this compilation keeps (or disposes) the object it is given in
+        /// <paramref name="parameter"/>: true unless its one body is visible and only uses the parameter by calling or
+        /// reading members of it (not <c>Dispose</c>/<c>Close</c>), comparing it with null, testing its type, or passing
+        /// it to a library method that only reads it. Stored, returned, assigned, captured by a lambda, passed to other
+        /// code of the compilation or to a library method that may keep it, an async or iterator body, a primary
+        /// constructor, an overridable member: kept — in doubt the callee owns it and the caller is not blamed.
+        /// Decided once per parameter per compilation; no recursion into other methods.
+        /// </summary>
+        public bool KeepsArgument(IParameterSymbol parameter, CancellationToken cancellationToken)
+        {
+            parameter = parameter.OriginalDefinition;
+            if (parameter.ContainingSymbol is not IMethodSymbol method || !HasOwnBody(method) || method.IsAsync)
+            {
+                return true;
+            }
+
+            if (_keepsArgument.TryGetValue(parameter, out var known))
+            {
+                return known;
+            }
+
+            return _keepsArgument.GetOrAdd(parameter, ComputeKeepsArgument(parameter, method, cancellationToken));
+        }
+
+        private bool ComputeKeepsArgument(IParameterSymbol parameter, IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            // A primary constructor's parameters are captured by the members that use them.
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            if (method.MethodKind == MethodKind.Constructor && syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax)
+            {
+                return true;
+            }
+
+            var body = Body(method, cancellationToken);
+            if (body is null)
+            {
+                return true;
+            }
+
+            foreach (var operation in body.Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak })
+                {
+                    return true; // an iterator: the body runs later, if ever
+                }
+
+                if (operation is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                {
+                    continue;
+                }
+
+                if (!ReferenceEquals(OwnerFunction(reference, body), body))
+                {
+                    return true; // captured by a lambda or local function
+                }
+
+                var use = OperationTree.OuterConversion(reference);
+                switch (use.Parent)
+                {
+                    case IPropertyReferenceOperation property when ReferenceEquals(property.Instance, use):
+                    case IFieldReferenceOperation field when ReferenceEquals(field.Instance, use):
+                    case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, use) && !IsDisposeName(invocation.TargetMethod.Name):
+                    case IBinaryOperation:
+                    case IIsPatternOperation:
+                    case IIsTypeOperation:
+                    case INameOfOperation:
+                        continue;
+                    case IConditionalAccessOperation conditional when ReferenceEquals(conditional.Operation, use)
+                        && conditional.WhenNotNull is IPropertyReferenceOperation or IInvocationOperation
+                        && !(conditional.WhenNotNull is IInvocationOperation { TargetMethod.Name: var name } && IsDisposeName(name)):
+                        continue;
+                    case IArgumentOperation argument when argument.Parent is IInvocationOperation { TargetMethod: var callee }
+                        && !(callee.Locations.Length > 0 && callee.Locations[0].IsInSource)
+                        && !Ownership.ArgumentTakesOwnership(argument, this, cancellationToken):
+                        continue; // a library method that only reads it (CopyToAsync(stream), Serialize(stream, …))
+                    default:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsDisposeName(string name) => name == "Dispose" || name == "DisposeAsync" || name == "Close" || name == "Release";
 
         /// <summary>True when <paramref name="type"/> is a wrapper that disposes the object it is constructed over.</summary>
         public bool IsOwningWrapper(ITypeSymbol? type)

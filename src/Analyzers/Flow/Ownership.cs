@@ -170,7 +170,7 @@ namespace MemoryRetention.Analyzers.Flow
                     return (OwnershipFate.Leaked, null, null);
 
                 case IArgumentOperation argument:
-                    return (ArgumentTakesOwnership(argument, types) ? OwnershipFate.Transferred : OwnershipFate.Leaked, null, null);
+                    return (ArgumentTakesOwnership(argument, types, cancellationToken) ? OwnershipFate.Transferred : OwnershipFate.Leaked, null, null);
 
                 case IInvocationOperation invocation when ReferenceEquals(invocation.Instance, current):
                     if (DisposeNames.Contains(invocation.TargetMethod.Name))
@@ -224,12 +224,13 @@ namespace MemoryRetention.Analyzers.Flow
 
         /// <summary>
         /// True when passing the object as this argument hands ownership to the callee. Constructors of wrappers
-        /// and of user types take ownership (unless <c>leaveOpen: true</c>); methods taking a disposable, a type
-        /// parameter or <c>object</c> are assumed to keep it; methods of the same compilation are assumed to keep
-        /// it; a library method taking a <c>Stream</c>/<c>TextReader</c>/<c>TextWriter</c> (or another ordinary
-        /// parameter) only reads it.
+        /// take ownership unless <c>leaveOpen: true</c>; other library constructors, and library methods taking a
+        /// disposable, a type parameter or <c>object</c>, are assumed to keep it; a constructor or method of the same
+        /// compilation keeps it unless its body shows it does not (<see cref="DisposableTypes.KeepsArgument"/>: it only
+        /// calls and reads members of it); a library method taking a <c>Stream</c>/<c>TextReader</c>/<c>TextWriter</c>
+        /// (or another ordinary parameter) only reads it.
         /// </summary>
-        public static bool ArgumentTakesOwnership(IArgumentOperation argument, DisposableTypes types)
+        public static bool ArgumentTakesOwnership(IArgumentOperation argument, DisposableTypes types, CancellationToken cancellationToken = default)
         {
             var parameter = argument.Parameter;
             if (parameter is null || parameter.RefKind != RefKind.None)
@@ -245,14 +246,14 @@ namespace MemoryRetention.Analyzers.Flow
                         return !HasLeaveOpenTrue(creation.Arguments);
                     }
 
-                    // A constructor of any other type: assume it keeps what it is given.
-                    return true;
+                    // A constructor of this compilation that visibly does not keep it: still ours. Any other: kept.
+                    return creation.Constructor is not { } constructor || !IsInSource(constructor) || types.KeepsArgument(parameter, cancellationToken);
 
                 case IInvocationOperation invocation:
                     var method = invocation.TargetMethod;
-                    if (method.Locations.Length > 0 && method.Locations[0].IsInSource)
+                    if (IsInSource(method))
                     {
-                        return true;
+                        return types.KeepsArgument(parameter, cancellationToken);
                     }
 
                     if (types.OnlyReadsArguments(method.ReducedFrom ?? method))
@@ -288,6 +289,8 @@ namespace MemoryRetention.Analyzers.Flow
                     return true;
             }
         }
+
+        private static bool IsInSource(IMethodSymbol method) => method.Locations.Length > 0 && method.Locations[0].IsInSource;
 
         private static bool HasLeaveOpenTrue(IEnumerable<IArgumentOperation> arguments)
         {
@@ -378,7 +381,7 @@ namespace MemoryRetention.Analyzers.Flow
                         disposedByScope = true;
                         break;
                     case IArgumentOperation argument:
-                        if (ArgumentTakesOwnership(argument, types))
+                        if (ArgumentTakesOwnership(argument, types, cancellationToken))
                         {
                             return OwnershipFate.Transferred;
                         }

@@ -137,8 +137,11 @@ namespace MemoryRetention.Analyzers.Rules
                         return;
                     }
 
-                    // A helper loop that nothing runs (never called, or only from a lambda that may never run).
-                    if (code.EntryPoint is null && !DirectCallers.HasDirectCaller(code.ContainingMember, context.Compilation, context.CancellationToken))
+                    // A helper loop (outside any entry point) is reported only when something runs it: per-unit-of-work
+                    // code reaches it (the shared reachability; then it is handled like the handler), or a hosted
+                    // service's run-once code calls it (`ExecuteAsync => PumpAsync(token)`). Never called, or called only
+                    // from a lambda that may never run: silent.
+                    if (code.Kind == HandlerCodeKind.None && !HelperRuns.IsRun(code.ContainingMember, handlers, context.Compilation, context.CancellationToken))
                     {
                         return;
                     }
@@ -283,49 +286,96 @@ namespace MemoryRetention.Analyzers.Rules
         }
     }
 
-    /// <summary>Whether a helper method is called directly by code of its own type (MEM041's precision check).</summary>
-    internal static class DirectCallers
+    /// <summary>
+    /// MEM041's question for a loop in a helper that is neither in an entry point's body nor reached per unit of work:
+    /// does anything run the helper — the run-once part of a hosted service (<c>ExecuteAsync</c>, <c>StartAsync</c>, a
+    /// <c>Task.Run</c> started there), directly or through at most <see cref="Reachability.MaxDepth"/> calls. The
+    /// shared reachability answers "per unit of work" and does not follow run-once callers (what they call runs once,
+    /// which is exactly a worker loop here), so this walk reads the same shared call-site index and classifier.
+    /// Asked only when a finding is about to be reported; bounded by depth and by <see cref="MaxSitesPerName"/>.
+    /// </summary>
+    internal static class HelperRuns
     {
-        /// <summary>
-        /// For a loop outside any entry point: whether its method is called directly (not from inside a lambda) by code
-        /// of its own type. Only asked before reporting, so the type's declarations are read once per finding.
-        /// TODO(reach): ask the shared reachability service once it lands, which also sees callers in other types.
-        /// </summary>
-        public static bool HasDirectCaller(ISymbol? member, Compilation compilation, CancellationToken cancellationToken)
+        /// <summary>At most this many call sites of one name are bound (past it: not run, silent).</summary>
+        public const int MaxSitesPerName = 64;
+
+        public static bool IsRun(ISymbol? member, HandlerRecognizer handlers, Compilation compilation, CancellationToken cancellationToken)
         {
-            if (member is not IMethodSymbol method || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction) || method.ContainingType is null)
+            // A local function belongs to the method declaring it.
+            while (member is IMethodSymbol { MethodKind: MethodKind.LocalFunction } local)
             {
-                return true; // a lambda, an accessor, …: keep the finding
+                member = local.ContainingSymbol;
             }
 
-            var owner = method.MethodKind == MethodKind.LocalFunction ? method.ContainingSymbol : method.ContainingType;
-            foreach (var reference in (owner ?? method.ContainingType).DeclaringSyntaxReferences)
+            if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } start)
             {
-                var syntax = reference.GetSyntax(cancellationToken);
-                if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+                return member is not IMethodSymbol; // an accessor, an initializer…: keep the finding as before
+            }
+
+            var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { start.OriginalDefinition };
+            var frontier = new List<IMethodSymbol> { start.OriginalDefinition };
+            for (var depth = 0; depth < Reachability.MaxDepth && frontier.Count > 0; depth++)
+            {
+                var next = new List<IMethodSymbol>();
+                foreach (var method in frontier)
                 {
-                    continue;
+                    var sites = handlers.Reachability.CallSitesNamed(method.Name, cancellationToken);
+                    for (var i = 0; i < sites.Count && i < MaxSitesPerName; i++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var site = sites[i];
+                        if (!compilation.ContainsSyntaxTree(site.SyntaxTree))
+                        {
+                            continue;
+                        }
+
+#pragma warning disable RS1030 // bound only when a MEM041 finding is about to be reported, at most MaxSitesPerName per name
+                        var model = compilation.GetSemanticModel(site.SyntaxTree);
+#pragma warning restore RS1030
+                        if (model.GetOperation(site, cancellationToken) is not IInvocationOperation call
+                            || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method)
+                            || !RunsWhereItIsWritten(call))
+                        {
+                            continue;
+                        }
+
+                        var code = handlers.Classifier.ClassifyLexical(call, cancellationToken);
+                        if (code.Kind != HandlerCodeKind.None)
+                        {
+                            return true; // run-once code of a hosted service, or a unit of work's own body
+                        }
+
+                        foreach (var caller in Reachability.GetRunningMembers(call))
+                        {
+                            if (caller.MethodKind == MethodKind.Ordinary && visited.Add(caller.OriginalDefinition))
+                            {
+                                next.Add(caller.OriginalDefinition);
+                            }
+                        }
+                    }
                 }
 
-                var model = compilation.GetSemanticModel(syntax.SyntaxTree);
-                foreach (var node in syntax.DescendantNodes())
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (node is not Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocationSyntax
-                        || model.GetOperation(invocationSyntax, cancellationToken) is not IInvocationOperation invocation
-                        || !SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method.OriginalDefinition))
-                    {
-                        continue;
-                    }
-
-                    if (Ownership.ContainingFunction(invocation) is not IAnonymousFunctionOperation)
-                    {
-                        return true;
-                    }
-                }
+                frontier = next;
             }
 
             return false;
+        }
+
+        /// <summary>The call runs when its method does: not inside a lambda, unless the lambda is started at once (<c>Task.Run</c>, <c>Task.Factory.StartNew</c>).</summary>
+        private static bool RunsWhereItIsWritten(IOperation call)
+        {
+            for (var function = Ownership.ContainingFunction(call); function is IAnonymousFunctionOperation lambda; function = Ownership.ContainingFunction(lambda))
+            {
+                var parent = lambda.Parent is IDelegateCreationOperation creation ? creation.Parent : lambda.Parent;
+                if (parent is not IArgumentOperation { Parent: IInvocationOperation started }
+                    || !((started.TargetMethod.Name == "Run" && started.TargetMethod.ContainingType?.ToDisplayString() == "System.Threading.Tasks.Task")
+                        || (started.TargetMethod.Name == "StartNew" && started.TargetMethod.ContainingType?.OriginalDefinition.ToDisplayString().StartsWith("System.Threading.Tasks.TaskFactory", System.StringComparison.Ordinal) == true)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 }

@@ -33,12 +33,32 @@ namespace MemoryRetention.Analyzers.Rules
         {
             var cacheExtensions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.CacheExtensions");
             var entryOptions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.MemoryCacheEntryOptions");
-            if (cacheExtensions is null)
+            var runtimeCache = KnownTypes.Get(context.Compilation, "System.Runtime.Caching.MemoryCache");
+            if (cacheExtensions is null && runtimeCache is null)
             {
                 return;
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
+            if (runtimeCache is not null)
+            {
+                // System.Runtime.Caching.MemoryCache created per unit of work into a field and never disposed.
+                context.RegisterOperationAction(
+                    c =>
+                    {
+                        var creation = (IObjectCreationOperation)c.Operation;
+                        if (SymbolEqualityComparer.Default.Equals(creation.Type, runtimeCache))
+                        {
+                            PerInstanceCache.Analyze(c, creation, handlers);
+                        }
+                    },
+                    OperationKind.ObjectCreation);
+            }
+
+            if (cacheExtensions is null)
+            {
+                return;
+            }
             var compilation = context.Compilation;
 
             // Whether the cache an entry goes to has a SizeLimit (then the entry needs a size), decided per cache:

@@ -22,6 +22,7 @@ namespace MemoryRetention.Analyzers.Rules
         public const string BlockingCollectionKind = "blockingcollection";
         public const string DataflowKind = "dataflow";
         public const string QueueFieldKind = "queue";
+        public const string PrefetchKind = "prefetch";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM050_UnboundedQueue);
@@ -33,12 +34,29 @@ namespace MemoryRetention.Analyzers.Rules
             var dataflowBlock = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Dataflow.IDataflowBlock");
             var concurrentQueue = KnownTypes.Get(context.Compilation, "System.Collections.Concurrent.ConcurrentQueue`1");
             var queue = KnownTypes.Get(context.Compilation, "System.Collections.Generic.Queue`1");
-            if (channel is null && blockingCollection is null && dataflowBlock is null && concurrentQueue is null)
+            var rabbit = RabbitPrefetch.Create(context.Compilation);
+            if (channel is null && blockingCollection is null && dataflowBlock is null && concurrentQueue is null && rabbit is null)
             {
                 return;
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
+            if (rabbit is not null)
+            {
+                // A long-lived RabbitMQ consumer without a prefetch limit: the broker's backlog moves into the client's memory.
+                context.RegisterOperationAction(
+                    c =>
+                    {
+                        var invocation = (IInvocationOperation)c.Operation;
+                        if (invocation.TargetMethod.Name.StartsWith("BasicConsume", System.StringComparison.Ordinal)
+                            && rabbit.Describe(invocation, handlers, c.CancellationToken) is { } what)
+                        {
+                            Report(c, invocation, what, PrefetchKind);
+                        }
+                    },
+                    OperationKind.Invocation);
+            }
+
             context.RegisterSymbolStartAction(c => OnType(c, concurrentQueue, queue, handlers), SymbolKind.NamedType);
 
             if (channel is not null)

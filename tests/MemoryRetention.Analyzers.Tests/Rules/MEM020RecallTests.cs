@@ -430,6 +430,107 @@ public sealed class ReportJob : IJob
     }
 }", Packages.Quartz);
 
+        // ---------------------------------------------------------------- ambiguous ownership: leaveOpen, callees that do not keep
+
+        [Fact]
+        public Task WrapperWithLeaveOpen_OrACalleeThatDoesNotKeepIt_LeavesTheObjectWithTheCaller()
+            => VerifyMEM020.DiagnosticsAsync(@"
+using System.IO;
+using System.Text;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed record Msg(string Path);
+
+public sealed class Checksum
+{
+    private long _total;
+    public Checksum(Stream stream) { if (stream != null) { _total = stream.Length; } }   // reads it, keeps nothing
+    public long Total => _total;
+}
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    public async Task Consume(ConsumeContext<Msg> context)
+    {
+        var file = {|MEM020:File.OpenRead(context.Message.Path)|};
+        using (var reader = new StreamReader(file, Encoding.UTF8, false, 1024, leaveOpen: true))   // the reader leaves it open
+        {
+            await reader.ReadLineAsync();
+        }
+
+        var measured = {|MEM020:new FileStream(context.Message.Path, FileMode.Open)|};
+        var checksum = new Checksum(measured);
+
+        var copied = {|MEM020:File.OpenRead(context.Message.Path)|};
+        Copy(copied);
+        var length = Measure({|MEM020:File.OpenRead(context.Message.Path)|});
+    }
+
+    private static void Copy(Stream source) => source.CopyTo(Stream.Null);   // a library method that only reads it
+
+    private static long Measure(Stream source) => source.Length;
+}", Packages.MassTransit);
+
+        [Fact]
+        public Task WrapperThatOwnsIt_OrACalleeThatKeepsOrDisposesIt_TakesOwnership()
+            => VerifyMEM020.DiagnosticsAsync(@"
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed record Msg(string Path);
+
+public sealed class Keeper : IDisposable
+{
+    private readonly Stream _stream;
+    public Keeper(Stream stream) { _stream = stream; }
+    public void Dispose() => _stream.Dispose();
+}
+
+public sealed class Forwarder
+{
+    public Forwarder(Stream stream) : this(stream, 1) { }
+    public Forwarder(Stream stream, int weight) { Registry.Open.Add(stream); }
+}
+
+public sealed class Later(Stream stream)                                 // a primary constructor captures it
+{
+    public long Length => stream.Length;
+}
+
+public static class Registry
+{
+    public static readonly List<Stream> Open = new List<Stream>();
+}
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    private Func<long>? _pending;
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var path = context.Message.Path;
+        using (var reader = new StreamReader(File.OpenRead(path), Encoding.UTF8, false, 1024, leaveOpen: false)) { }
+        using var keeper = new Keeper(File.OpenRead(path));
+        var forwarder = new Forwarder(File.OpenRead(path));
+        var later = new Later(File.OpenRead(path));
+        Close(File.OpenRead(path));
+        Capture(File.OpenRead(path));
+        Store(File.OpenRead(path));
+        Hand(File.OpenRead(path));
+        return Task.CompletedTask;
+    }
+
+    private static void Close(Stream stream) => stream.Dispose();
+    private void Capture(Stream stream) => _pending = () => stream.Length;
+    private static void Store(Stream stream) => Registry.Open.Add(stream);
+    private static void Hand(Stream stream) => Store(stream);
+}", Packages.MassTransit);
+
         // ---------------------------------------------------------------- task-wrapped creations
 
         [Fact]
@@ -538,6 +639,58 @@ public sealed class Functions
         var reader = {|MEM020:File.OpenText(path)|};
         await reader.ReadToEndAsync();
     }
+}", Packages.Of(Packages.MediatR, Packages.Wolverine, Packages.WebJobs));
+
+        [Fact]
+        public Task ResponsesAndReadersPerRequest_DisposedOrHandedBack_AreNotFlagged()
+            => VerifyMEM020.DiagnosticsAsync(@"
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Azure.WebJobs;
+
+public sealed record Fetch(string Url) : IRequest<HttpResponseMessage>;
+
+public sealed class FetchHandler : IRequestHandler<Fetch, HttpResponseMessage>
+{
+    private readonly HttpClient _client;
+    public FetchHandler(HttpClient client) => _client = client;
+
+    // The response is the handler's result: the caller owns it.
+    public Task<HttpResponseMessage> Handle(Fetch request, CancellationToken cancellationToken)
+        => _client.GetAsync(request.Url, cancellationToken);
+}
+
+public sealed record Download(string Url);
+
+public sealed class DownloadHandler
+{
+    private readonly HttpClient _client;
+    public DownloadHandler(HttpClient client) => _client = client;
+
+    public async Task Handle(Download message)
+    {
+        using var response = await _client.GetAsync(message.Url);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await stream.CopyToAsync(Stream.Null);
+    }
+}
+
+public sealed class Functions
+{
+    [FunctionName(""ReadBlob"")]
+    public static async Task<string> Run(string path)
+    {
+        using (var reader = File.OpenText(path))
+        {
+            return await reader.ReadToEndAsync();
+        }
+    }
+
+    [FunctionName(""OpenBlob"")]
+    public static Stream Open(string path) => File.OpenRead(path);   // returned to the host, which disposes it
 }", Packages.Of(Packages.MediatR, Packages.Wolverine, Packages.WebJobs));
 
         [Fact]

@@ -261,8 +261,9 @@ using Quartz;
 
 public sealed class Owner : IDisposable
 {
-    public Owner(Stream stream) { }
-    public void Dispose() { }
+    private readonly Stream _stream;
+    public Owner(Stream stream) { _stream = stream; }
+    public void Dispose() => _stream.Dispose();
 }
 
 public sealed class HandingJob : IJob

@@ -221,6 +221,58 @@ public static class Setup
 }", Packages.Of(Packages.Hosting, Packages.MediatR));
 
         [Fact]
+        public Task MEM040_RegisteredSingletonHoldsISenderOrIPublisher_AndAScopedServiceHoldingThem_IsFine()
+            => VerifyMEM040.DiagnosticsAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class Ping : IRequest<int> { }
+public sealed class Pinged : INotification { }
+
+public sealed class Notifier                               // a singleton: each Send resolves handlers from the root
+{
+    private readonly ISender _sender;
+    private readonly IPublisher _publisher;
+    public Notifier(ISender sender, IPublisher publisher)
+    {
+        {|MEM040:_sender = sender|};
+        {|MEM040:_publisher = publisher|};
+    }
+
+    public async Task NotifyAsync(CancellationToken token)
+    {
+        await _sender.Send(new Ping(), token);
+        await _publisher.Publish(new Pinged(), token);
+    }
+}
+
+public sealed class PerRequest                             // scoped: resolved with the scope it belongs to
+{
+    private readonly ISender _sender;
+    public PerRequest(ISender sender) { _sender = sender; }
+    public Task<int> PingAsync(CancellationToken token) => _sender.Send(new Ping(), token);
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<Notifier>();
+        services.AddScoped<PerRequest>();
+    }
+}
+
+// MediatR 8+ splits IMediator into ISender and IPublisher; the registry serves only MediatR 5.1.0, so these two are
+// declared here with their exact metadata names (tests/…/Verifiers/Stubs.cs does the same for unserved frameworks).
+namespace MediatR
+{
+    public interface ISender { Task<TResponse> Send<TResponse>(IRequest<TResponse> request, CancellationToken cancellationToken = default); }
+    public interface IPublisher { Task Publish(object notification, CancellationToken cancellationToken = default); }
+}", Packages.Of(Packages.Hosting, Packages.MediatR));
+
+        [Fact]
         public Task MEM040_HostedServiceResolvesMediatorFromAScopePerMessage_IsFine()
             => VerifyMEM040.DiagnosticsAsync(@"
 using System.Threading;

@@ -205,5 +205,104 @@ public sealed class Maintenance
         }
     }
 }" + Model, Ef);
+
+        [Fact]
+        public Task LoopInAHelperTwoCallsFromTheWorker_OrStartedWithTaskRunAtStartup_IsFlagged()
+            => VerifyMEM041.DiagnosticsAsync(Head + @"
+    private Task _pump = Task.CompletedTask;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _pump = Task.Run(() => Drain(cancellationToken));   // started at once: the helper is the worker
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Outer(stoppingToken);
+
+    private Task Outer(CancellationToken token) => Pump(token);
+
+    private async Task Pump(CancellationToken token)
+    {
+        using var scope = {|MEM041:_scopes.CreateScope()|};
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        while (!token.IsCancellationRequested)
+        {
+            db.Orders.Count();
+            await Task.Delay(1000, token);
+        }
+    }
+
+    private async Task Drain(CancellationToken token)
+    {
+        var context = {|MEM041:_factory.CreateDbContext()|};
+        while (!token.IsCancellationRequested)
+        {
+            context.Orders.Add(new Order());
+            await context.SaveChangesAsync(token);
+        }
+    }
+}" + Model, Ef);
+
+        [Fact]
+        public Task LoopInAHelperReachedPerMessage_IsHandledLikeTheHandler()
+            => VerifyMEM041.DiagnosticsAsync(@"
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+public sealed class PollJob : IJob
+{
+    private readonly IServiceScopeFactory _scopes;
+    public PollJob(IServiceScopeFactory scopes) { _scopes = scopes; }
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) => await Poll(cancellationToken);
+
+    private async Task Poll(CancellationToken token)
+    {
+        using var scope = {|MEM041:_scopes.CreateScope()|};
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        while (!token.IsCancellationRequested)
+        {
+            db.Orders.Count();
+            await Task.Delay(1000, token);
+        }
+    }
+}" + Model, Packages.Of(Packages.EntityFramework, Packages.Hosting, Packages.Quartz));
+
+        [Fact]
+        public Task LoopsInHelpersCalledOnlyByUncalledCodeOrADeferredCallback_AreNotFlagged()
+            => VerifyMEM041.DiagnosticsAsync(Head + @"
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        stoppingToken.Register(() => _ = Pump(CancellationToken.None));   // runs at shutdown, if ever
+        return Task.CompletedTask;
+    }
+
+    private Task NeverCalled(CancellationToken token) => Helper(token);
+
+    private async Task Helper(CancellationToken token)
+    {
+        using var scope = _scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        while (!token.IsCancellationRequested)
+        {
+            db.Orders.Count();
+            await Task.Delay(1000, token);
+        }
+    }
+
+    private async Task Pump(CancellationToken token)
+    {
+        using var scope = _scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        while (!token.IsCancellationRequested)
+        {
+            db.Orders.Count();
+            await Task.Delay(1000, token);
+        }
+    }
+}" + Model, Ef);
     }
 }

@@ -79,6 +79,40 @@ public sealed class Pipeline : BackgroundService
 }", Dataflow);
 
         [Fact]
+        public Task BufferBlockOfASingleton_FedByAConsumerPerMessage_IsFlagged_ABoundedOneIsNot()
+            => VerifyMEM050.DiagnosticsAsync(@"
+using System.Threading.Tasks;
+using System.Threading.Tasks.Dataflow;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed record OrderPlaced(string Id);
+
+public sealed class Outbox
+{
+    private readonly BufferBlock<string> _pending = {|MEM050:new BufferBlock<string>()|};
+    private readonly BufferBlock<string> _bounded = new BufferBlock<string>(new DataflowBlockOptions { BoundedCapacity = 500 });
+    public Task<bool> AddAsync(string id) => _pending.SendAsync(id);
+    public Task<bool> AddBoundedAsync(string id) => _bounded.SendAsync(id);
+}
+
+public sealed class OrderConsumer : IConsumer<OrderPlaced>
+{
+    private readonly Outbox _outbox;
+    public OrderConsumer(Outbox outbox) { _outbox = outbox; }
+    public async Task Consume(ConsumeContext<OrderPlaced> context)
+    {
+        await _outbox.AddAsync(context.Message.Id);
+        await _outbox.AddBoundedAsync(context.Message.Id);
+    }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services) => services.AddSingleton<Outbox>();
+}", Packages.Of(Packages.Hosting, Packages.MassTransit));
+
+        [Fact]
         public Task Fix_AddsBoundedCapacity_WhenEveryProducerUsesSendAsync()
             => VerifyMEM050.FixAsync(@"
 using System;

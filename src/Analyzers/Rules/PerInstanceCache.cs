@@ -1,0 +1,86 @@
+using System.Linq;
+using MemoryRetention.Analyzers.Flow;
+using MemoryRetention.Analyzers.Handlers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace MemoryRetention.Analyzers.Rules
+{
+    /// <summary>
+    /// MEM051's per-instance shape: a <c>System.Runtime.Caching.MemoryCache</c> created per unit of work — in a handler
+    /// body, or in the constructor or a field initializer of a type created per unit of work (registered as scoped or
+    /// transient, a per-invocation handler: the shared reachability's answer) — stored in a field or property, and never
+    /// disposed by its type. Unlike <c>Microsoft.Extensions.Caching.Memory.MemoryCache</c>, each such instance registers
+    /// itself with the runtime (strong GC handles to its stores, a statistics timer, <c>AppDomain</c> unload/exit event
+    /// handlers) and stays reachable until <c>Dispose</c>: one cache, with every entry it holds, per message, forever.
+    /// A creation held in a local is MEM020's (an undisposed disposable): one finding per object.
+    /// </summary>
+    internal static class PerInstanceCache
+    {
+        public static void Analyze(OperationAnalysisContext context, IObjectCreationOperation creation, HandlerRecognizer handlers)
+        {
+            ISymbol? member = OperationTree.OuterConversion(creation).Parent switch
+            {
+                IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1 => initializer.InitializedFields[0],
+                IPropertyInitializerOperation initializer when initializer.InitializedProperties.Length == 1 => initializer.InitializedProperties[0],
+                ISimpleAssignmentOperation { Target: IFieldReferenceOperation field } => field.Field,
+                ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } => property.Property,
+                _ => null, // a local (MEM020's), `??=` (created once), an argument (handed on)
+            };
+
+            if (member is null || member.ContainingType is null)
+            {
+                return;
+            }
+
+            var code = handlers.Classify(creation, context.CancellationToken);
+            if (!code.RunsPerUnitOfWork || DisposedByItsType(member, context.CancellationToken))
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM051_UnboundedCacheEntry,
+                creation.Syntax.GetLocation(),
+                "The System.Runtime.Caching MemoryCache in '" + member.Name + "' is created " + code.Describe()
+                + " and never disposed: its timers, GC handles and AppDomain event handlers keep every instance alive"));
+        }
+
+        /// <summary>
+        /// The member's type disposes it somewhere (<c>_cache.Dispose()</c>, <c>_cache?.Dispose()</c>,
+        /// <c>using (_cache)</c>): syntax only, read when a finding is about to be reported.
+        /// </summary>
+        private static bool DisposedByItsType(ISymbol member, System.Threading.CancellationToken cancellationToken)
+        {
+            foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" } access }
+                            when NamesMember(access.Expression, member):
+                            return true;
+                        case ConditionalAccessExpressionSyntax { WhenNotNull: InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" } } } conditional
+                            when NamesMember(conditional.Expression, member):
+                            return true;
+                        case UsingStatementSyntax { Expression: { } used } when NamesMember(used, member):
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool NamesMember(ExpressionSyntax expression, ISymbol member) => expression switch
+        {
+            IdentifierNameSyntax name => name.Identifier.ValueText == member.Name,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText == member.Name,
+            ParenthesizedExpressionSyntax parenthesized => NamesMember(parenthesized.Expression, member),
+            _ => false,
+        };
+    }
+}
