@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -140,6 +141,29 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            // The parameters first: most constructors take nothing captive, and the owner's lifetime is asked only for one
+            // that does (for a type neither a handler nor registered, that question scans the compilation for what holds
+            // it for the process).
+            List<(IParameterSymbol Parameter, string What, bool ThroughTransients)>? captives = null;
+            foreach (var parameter in constructor.Parameters)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                if (parameter.Locations.Length == 0 || parameter.Type.TypeKind == TypeKind.Error)
+                {
+                    continue;
+                }
+
+                if (captive.DescribeCaptive(parameter.Type, out var throughTransients) is { } what)
+                {
+                    (captives ??= new List<(IParameterSymbol, string, bool)>()).Add((parameter, what, throughTransients));
+                }
+            }
+
+            if (captives is null)
+            {
+                return;
+            }
+
             var lifetime = captive.Lifetimes.Of(type);
             if (!lifetime.LivesForProcess || lifetime.Owner is null || !IsContainerBuilt(type, lifetime, captive)
                 || !SymbolEqualityComparer.Default.Equals(LifetimeService.ContainerConstructor(type), constructor))
@@ -154,20 +178,8 @@ namespace MemoryRetention.Analyzers.Rules
                 return; // chained: the other constructor's parameters are analyzed there
             }
 
-            foreach (var parameter in constructor.Parameters)
+            foreach (var (parameter, what, throughTransients) in captives)
             {
-                context.CancellationToken.ThrowIfCancellationRequested();
-                if (parameter.Locations.Length == 0 || parameter.Type.TypeKind == TypeKind.Error)
-                {
-                    continue;
-                }
-
-                var what = captive.DescribeCaptive(parameter.Type, out var throughTransients);
-                if (what is null)
-                {
-                    continue;
-                }
-
                 // A scoped service stored into a field (or captured by a primary constructor) is reported where it is stored.
                 if (!throughTransients && (primary || IsStoredDirectly(syntax, parameter.Name)))
                 {

@@ -70,7 +70,22 @@ namespace MemoryRetention.Analyzers.Rules
                 _ => null,
             };
 
-            if (member is null || LongLived(member.ContainingType, handlers) is not { } owner)
+            if (member is null)
+            {
+                return;
+            }
+
+            // The value first: most assignments store something that is not a captive, and the owner's lifetime (whose
+            // first question builds the registration index) is asked only for one that is.
+            var value = Unwrap(assignment.Value);
+            var captiveValue = value switch
+            {
+                IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter
+                    => scoped.Describe(parameter.Type) is not null || captive.IsMediator(parameter.Parameter.Type),
+                IInvocationOperation invocation => IsContextFromFactory(invocation, scoped),
+                _ => false,
+            };
+            if (!captiveValue || LongLived(member.ContainingType, handlers) is not { } owner)
             {
                 return;
             }
@@ -81,7 +96,6 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var value = Unwrap(assignment.Value);
             switch (value)
             {
                 case IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter
@@ -118,14 +132,15 @@ namespace MemoryRetention.Analyzers.Rules
 
         private static void AnalyzeFieldInitializer(OperationAnalysisContext context, IFieldInitializerOperation initializer, HandlerRecognizer handlers, ScopedServices scoped)
         {
-            if (initializer.InitializedFields.Length != 1 || LongLived(initializer.InitializedFields[0].ContainingType, handlers) is not { } owner)
+            if (initializer.InitializedFields.Length != 1)
             {
                 return;
             }
 
-            // `private readonly AppDbContext _db = db;` with a primary-constructor parameter.
+            // `private readonly AppDbContext _db = db;` with a primary-constructor parameter (the value first, the owner's lifetime only then).
             if (Unwrap(initializer.Value) is IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter
-                && scoped.Describe(parameter.Type) is { } why)
+                && scoped.Describe(parameter.Type) is { } why
+                && LongLived(initializer.InitializedFields[0].ContainingType, handlers) is { } owner)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.MEM040_CaptiveScopedService,
@@ -154,7 +169,7 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             // A parameter used outside the constructor is a primary-constructor capture: the instance keeps it.
-            if (LongLived(constructor.ContainingType, handlers) is not { } owner || scoped.Describe(parameter.Type) is not { } why || !reported.TryAdd(parameter, true))
+            if (scoped.Describe(parameter.Type) is not { } why || LongLived(constructor.ContainingType, handlers) is not { } owner || !reported.TryAdd(parameter, true))
             {
                 return;
             }

@@ -95,16 +95,17 @@ namespace MemoryRetention.Analyzers.Rules
         private static void OnType(SymbolStartAnalysisContext context, HandlerRecognizer handlers, LifetimeService lifetimes, ImmutableHashSet<INamedTypeSymbol> collections, ImmutableHashSet<INamedTypeSymbol> boundable)
         {
             var type = (INamedTypeSymbol)context.Symbol;
-            // The lifetime is looked up only for types that have a private collection field.
-            bool? lifetime = null;
-            bool LongLived() => lifetime ??= lifetimes.LivesForProcess(type);
+            // The lifetime is asked only at the type's end, and only for an instance collection that grows (nothing in
+            // the type shrinks it, nothing hands it on): the first question builds the compilation's registration index
+            // and "held for the process" scan, which a type whose collections are bounded never needs. (Only a class
+            // can live for the process: LifetimeService answers no for anything else.)
             var states = new ConcurrentDictionary<IFieldSymbol, FieldState>(SymbolEqualityComparer.Default);
             foreach (var member in type.GetMembers())
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsConst: false, IsImplicitlyDeclared: false } field
                     && IsCollection(field.Type, collections)
                     && !IsTypeLookupMemo(field.Type)
-                    && (field.IsStatic || LongLived()))
+                    && (field.IsStatic || type.TypeKind == TypeKind.Class))
                 {
                     states[field] = new FieldState(field);
                 }
@@ -135,7 +136,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.FieldReference);
 
-            context.RegisterSymbolEndAction(c => Report(c, states, boundable, handlers));
+            context.RegisterSymbolEndAction(c => Report(c, states, boundable, handlers, lifetimes, type));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -506,11 +507,19 @@ namespace MemoryRetention.Analyzers.Rules
             SymbolAnalysisContext context,
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
             ImmutableHashSet<INamedTypeSymbol> boundable,
-            HandlerRecognizer handlers)
+            HandlerRecognizer handlers,
+            LifetimeService lifetimes,
+            INamedTypeSymbol type)
         {
+            bool? longLived = null; // asked once per type, and only for a growing instance collection
             foreach (var state in states.Values)
             {
                 if (state.Shrinks || state.Escapes || state.Adds.Count == 0)
+                {
+                    continue;
+                }
+
+                if (!state.Field.IsStatic && !(longLived ??= lifetimes.LivesForProcess(type)))
                 {
                     continue;
                 }
@@ -565,6 +574,14 @@ namespace MemoryRetention.Analyzers.Rules
         private static void AnalyzeLocalCollections(OperationAnalysisContext context, ILoopOperation loop, HandlerRecognizer handlers, ImmutableHashSet<INamedTypeSymbol> collections)
         {
             if (loop.Body is null)
+            {
+                return;
+            }
+
+            // The body's shape first (an add to a local collection): most loops have none, and classifying the loop (is it a
+            // worker loop, in what entry point) follows calls. Only loops that could report pay for that.
+            if (!loop.Body.Descendants().OfType<IInvocationOperation>().Any(add => add.Instance is ILocalReferenceOperation target
+                    && CollectionMembers.Adds.Contains(add.TargetMethod.Name) && IsCollection(target.Type, collections)))
             {
                 return;
             }
