@@ -178,12 +178,19 @@ namespace MemoryRetention.CodeFixes
 
     /// <summary>
     /// MEM013: move the <c>Return</c> of a rented array into <c>finally</c> (around the statements between the rental
-    /// and the return); dispose a rented <c>IMemoryOwner</c> with <c>using var</c>.
+    /// and the return); dispose a rented <c>IMemoryOwner</c> with <c>using var</c>; give a <c>StringBuilder</c> pool
+    /// <c>StringBuilderPooledObjectPolicy</c> instead of the default policy. Three actions, three equivalence keys.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PoolMisuseCodeFix)), Shared]
     public sealed class PoolMisuseCodeFix : CodeFixProvider
     {
         public const string EquivalenceKey = "MEM013_ReturnInFinally";
+
+        /// <summary>Dispose a rented <c>IMemoryOwner</c> with <c>using var</c>.</summary>
+        public const string UsingEquivalenceKey = "MEM013_UsingMemoryOwner";
+
+        /// <summary>Replace the default policy of a <c>StringBuilder</c> pool with <c>StringBuilderPooledObjectPolicy</c>.</summary>
+        public const string StringBuilderPolicyEquivalenceKey = "MEM013_StringBuilderPolicy";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.PoolMisuse);
 
@@ -215,10 +222,11 @@ namespace MemoryRetention.CodeFixes
                 }
 
                 var document = context.Document;
-                var title = fix == BufferAnalyzer.FinallyFix ? "Return it in 'finally'"
-                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? "Use StringBuilderPooledObjectPolicy"
-                    : "Dispose the memory owner with 'using'";
-                context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                // One key per action, so that each can be chosen (and proved) on its own; Fix All applies each diagnostic's own rewrite.
+                var (title, key) = fix == BufferAnalyzer.FinallyFix ? ("Return it in 'finally'", EquivalenceKey)
+                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? ("Use StringBuilderPooledObjectPolicy", StringBuilderPolicyEquivalenceKey)
+                    : ("Dispose the memory owner with 'using'", UsingEquivalenceKey);
+                context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), key), diagnostic);
             }
         }
 

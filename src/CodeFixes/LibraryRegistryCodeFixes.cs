@@ -26,12 +26,20 @@ namespace MemoryRetention.CodeFixes
     public abstract class LibraryRegistryCodeFixBase : CodeFixProvider
     {
         private readonly string _id;
+        private readonly ImmutableArray<string> _fixes;
 
-        protected LibraryRegistryCodeFixBase(string id)
+        /// <param name="id">The rule.</param>
+        /// <param name="fixes">The rewrites (<see cref="LibraryRegistryAnalyzer.FixProperty"/> values) the rule's analyzer marks; each is one action, keyed <c>{id}_{fix}</c>.</param>
+        protected LibraryRegistryCodeFixBase(string id, params string[] fixes)
         {
             _id = id;
+            _fixes = ImmutableArray.Create(fixes);
             FixableDiagnosticIds = ImmutableArray.Create(id);
+            EquivalenceKeys = _fixes.Select(f => id + "_" + f).ToImmutableArray();
         }
+
+        /// <summary>The equivalence key of every action this fixer offers (one per rewrite), so that each can be listed and proved.</summary>
+        public ImmutableArray<string> EquivalenceKeys { get; }
 
         public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
 
@@ -49,7 +57,7 @@ namespace MemoryRetention.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!FixableDiagnosticIds.Contains(diagnostic.Id) || !diagnostic.Properties.TryGetValue(LibraryRegistryAnalyzer.FixProperty, out var fix) || fix is null)
+                if (!FixableDiagnosticIds.Contains(diagnostic.Id) || !diagnostic.Properties.TryGetValue(LibraryRegistryAnalyzer.FixProperty, out var fix) || fix is null || !_fixes.Contains(fix))
                 {
                     continue;
                 }
@@ -287,7 +295,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class ServiceProviderPerUnitOfWorkCodeFix : LibraryRegistryCodeFixBase
     {
         public ServiceProviderPerUnitOfWorkCodeFix()
-            : base(RuleIds.ServiceProviderPerUnitOfWork)
+            : base(RuleIds.ServiceProviderPerUnitOfWork, LibraryRegistryAnalyzer.UsingFix)
         {
         }
     }
@@ -297,7 +305,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class MeterOrActivitySourceCodeFix : LibraryRegistryCodeFixBase
     {
         public MeterOrActivitySourceCodeFix()
-            : base(RuleIds.MeterOrActivitySourcePerUnitOfWork)
+            : base(RuleIds.MeterOrActivitySourcePerUnitOfWork, LibraryRegistryAnalyzer.StaticFieldFix, LibraryRegistryAnalyzer.StaticMemberFix, LibraryRegistryAnalyzer.UsingFix)
         {
         }
     }
@@ -307,7 +315,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class LoggerFactoryPerUnitOfWorkCodeFix : LibraryRegistryCodeFixBase
     {
         public LoggerFactoryPerUnitOfWorkCodeFix()
-            : base(RuleIds.LoggerFactoryPerUnitOfWork)
+            : base(RuleIds.LoggerFactoryPerUnitOfWork, LibraryRegistryAnalyzer.UsingFix)
         {
         }
     }
@@ -317,7 +325,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class ReloadingConfigurationCodeFix : LibraryRegistryCodeFixBase
     {
         public ReloadingConfigurationCodeFix()
-            : base(RuleIds.ReloadingConfigurationPerUnitOfWork)
+            : base(RuleIds.ReloadingConfigurationPerUnitOfWork, LibraryRegistryAnalyzer.NoReloadFix)
         {
         }
     }
@@ -327,7 +335,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class DbContextInternalServiceProviderCodeFix : LibraryRegistryCodeFixBase
     {
         public DbContextInternalServiceProviderCodeFix()
-            : base(RuleIds.DbContextInternalServiceProvider)
+            : base(RuleIds.DbContextInternalServiceProvider, LibraryRegistryAnalyzer.StaticFieldFix)
         {
         }
     }

@@ -19,6 +19,7 @@ namespace MemoryRetention.Analyzers.Flow
         private readonly INamedTypeSymbol? _cancellationTokenSource;
         private readonly INamedTypeSymbol? _hostApplicationLifetime;
         private readonly INamedTypeSymbol? _hangfireJobCancellationToken;
+        private readonly INamedTypeSymbol? _coravelCancellableInvocable;
         private readonly INamedTypeSymbol? _appDomain;
 
         public LongLivedSources(Compilation compilation, HandlerRecognizer handlers)
@@ -29,6 +30,7 @@ namespace MemoryRetention.Analyzers.Flow
             _cancellationTokenSource = KnownTypes.Get(compilation, "System.Threading.CancellationTokenSource");
             _hostApplicationLifetime = KnownTypes.Get(compilation, "Microsoft.Extensions.Hosting.IHostApplicationLifetime");
             _hangfireJobCancellationToken = KnownTypes.Get(compilation, "Hangfire.IJobCancellationToken");
+            _coravelCancellableInvocable = KnownTypes.Get(compilation, "Coravel.Invocable.ICancellableInvocable");
             _appDomain = KnownTypes.Get(compilation, "System.AppDomain");
         }
 
@@ -52,6 +54,11 @@ namespace MemoryRetention.Analyzers.Flow
 
                 case IPropertyReferenceOperation property when IsLifetimeToken(property.Property):
                     return "'" + property.Property.ContainingType.Name + "." + property.Property.Name + "'";
+
+                case IPropertyReferenceOperation property when IsCoravelSchedulerToken(property.Property):
+                    // Coravel's scheduler sets ICancellableInvocable.CancellationToken to its own token, one for the
+                    // process (cancelled at shutdown); the queue's ICancellableTask.Token is a source per queued item.
+                    return "Coravel's scheduler token '" + property.Property.Name + "' (one for the process)";
 
                 case IFieldReferenceOperation field when IsLongLivedMember(field.Field, field.Instance):
                     return "the long-lived token '" + field.Field.Name + "'";
@@ -139,6 +146,13 @@ namespace MemoryRetention.Analyzers.Flow
                 && KnownTypes.IsOrDerivesFrom(containing, _hangfireJobCancellationToken)
                 && property.Name == "ShutdownToken";
         }
+
+        private bool IsCoravelSchedulerToken(IPropertySymbol property)
+            => _coravelCancellableInvocable is not null
+               && property.Name == "CancellationToken"
+               && !property.IsStatic
+               && SymbolEqualityComparer.Default.Equals(property.Type, _cancellationToken)
+               && KnownTypes.IsOrDerivesFrom(property.ContainingType, _coravelCancellableInvocable);
 
         /// <summary>True when a constructor of the field's type assigns the field from one of its parameters (an injected dependency).</summary>
         private static bool IsAssignedFromConstructorParameter(IFieldSymbol field)

@@ -33,6 +33,7 @@ namespace MemoryRetention.Analyzers.Handlers
             }
 
             // Not in a handler's own body: per unit of work when such code reaches the member that runs it.
+            _owner.Reachability.UseModel(operation.SemanticModel);
             foreach (var member in Reachability.GetRunningMembers(operation))
             {
                 if (_owner.Reachability.GetPath(member, cancellationToken) is { } path)

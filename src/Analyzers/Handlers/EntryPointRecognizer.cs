@@ -184,7 +184,8 @@ namespace MemoryRetention.Analyzers.Handlers
                             continue;
                         }
 
-                        if (ImplementsMember(type, @interface, method, contract.Members))
+                        if (ImplementsMember(type, @interface, method, contract.Members)
+                            && (contract.MetadataName != "MassTransit.IFilter`1" || IsMassTransitMessageContext(@interface.TypeArguments[0])))
                         {
                             return Entry(contract.Framework, type, method, contract.Lifetime, contract.RunsOnce);
                         }
@@ -316,6 +317,25 @@ namespace MemoryRetention.Analyzers.Handlers
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// A MassTransit filter runs per message only on a message context (consume, send, publish, receive, courier,
+        /// saga behavior); on a connection, model or client context (`TransportReadyFilter&lt;T&gt; where T : PipeContext`)
+        /// it runs per connection. A type parameter counts when one of its constraints is a message context.
+        /// </summary>
+        private static bool IsMassTransitMessageContext(ITypeSymbol context)
+        {
+            if (context is ITypeParameterSymbol parameter)
+            {
+                return parameter.ConstraintTypes.Any(IsMassTransitMessageContext);
+            }
+
+            return IsMessageContextName(context) || context.AllInterfaces.Any(IsMessageContextName);
+
+            static bool IsMessageContextName(ITypeSymbol type)
+                => type.Name is "ConsumeContext" or "SendContext" or "PublishContext" or "ReceiveContext" or "ExecuteContext" or "CompensateContext" or "BehaviorContext"
+                   && type.ContainingNamespace is { Name: "MassTransit", ContainingNamespace.IsGlobalNamespace: true };
         }
 
         private bool IsWolverineConventionalHandler(INamedTypeSymbol type, IMethodSymbol method)

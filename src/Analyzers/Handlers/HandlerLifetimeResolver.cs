@@ -42,7 +42,7 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>True when the compilation registers <paramref name="type"/> as a scoped service (AddScoped, AddDbContext…).</summary>
         public bool IsRegisteredScoped(INamedTypeSymbol? type)
-            => type is not null && _owner.Registrations.Scoped.Contains(type.OriginalDefinition);
+            => type is not null && _owner.Registrations.IsScopedRegistration(type);
 
         private (HandlerFramework, HandlerLifetime)? ComputeHandlerType(INamedTypeSymbol type)
         {

@@ -19,9 +19,12 @@ namespace MemoryRetention.Analyzers.Handlers
     /// </summary>
     /// <remarks>
     /// Built on demand, once per compilation, shared by every rule through <see cref="HandlerRecognizer.Classify"/>:
-    /// the first question builds a syntax-only index of call sites by called name (one pass over the trees, no
-    /// binding); each question then walks callers backwards from the method, binding only the call sites whose name
-    /// matches, and the callers of a method are computed once. Bounds: <see cref="MaxDepth"/> calls from the unit of
+    /// each question walks callers backwards from the method through a syntax-only index of call sites by called name
+    /// (<see cref="TreeCallSites"/>: scanned once per syntax tree and shared by every compilation that keeps the tree,
+    /// so an IDE edit rescans one document), binding only the call sites whose name matches in trees that name a type
+    /// involved (and, for a call without a receiver, only inside such a type), and the callers of a method are
+    /// computed once. Which types derive from or implement which is answered the same way, per type asked, from the
+    /// base-list names of the trees. Bounds: <see cref="MaxDepth"/> calls from the unit of
     /// work to the method, <see cref="MaxImplementationsPerDispatch"/> implementations for an interface or virtual
     /// call without a visible DI registration, a visited set for recursion. When a bound cuts the search the answer
     /// is "not reached": rules stay silent rather than guess. Callers that only run once (startup, <c>StartAsync</c>,
@@ -35,14 +38,17 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>An interface/abstract/virtual call is followed only when at most this many types implement it (or a DI registration names the implementation).</summary>
         public const int MaxImplementationsPerDispatch = 8;
 
-        private const string ImplicitCreation = "new()";
-        private const string ConstructorInitializer = ":init";
+        private const string ImplicitCreation = TreeCallSites.ImplicitCreation;
+        private const string ConstructorInitializer = TreeCallSites.ConstructorInitializer;
 
         private readonly HandlerRecognizer _owner;
         private readonly Compilation _compilation;
         private readonly object _gate = new object();
-        private volatile CallSiteIndex? _sitesByName;
         private volatile TypeIndex? _types;
+        private ImmutableArray<SyntaxTree> _trees;
+        private int _globalUsingStatic; // 0 unknown, 1 no, 2 yes
+        private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>> _derived = new ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, int> _implementationCounts = new ConcurrentDictionary<INamedTypeSymbol, int>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>> _callers = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ReachPath?> _paths = new ConcurrentDictionary<IMethodSymbol, ReachPath?>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<SyntaxNode, (IMethodSymbol? Callee, BoundCall Call)> _boundSites = new ConcurrentDictionary<SyntaxNode, (IMethodSymbol?, BoundCall)>();
@@ -267,12 +273,12 @@ namespace MemoryRetention.Analyzers.Handlers
             // or base it calls through, or a derived type, or declares it): the others are never bound. In a large
             // compilation a common method name (Process, Handle, SendAsync) otherwise binds a site in every file, and the
             // IDE pays that for every new compilation, on every edit. Extension methods are called without naming their type.
-            var typeNames = method.IsExtensionMethod ? null : RelevantTypeNames(method, targets, cancellationToken);
+            var scope = method.IsExtensionMethod ? null : RelevantTypes(method, targets, cancellationToken);
             var edges = ImmutableArray.CreateBuilder<CallerEdge>();
             var bound = 0;
             foreach (var name in names)
             {
-                foreach (var (callee, call) in GetCalls(name, typeNames, ref bound, cancellationToken))
+                foreach (var (callee, call) in GetCalls(name, scope, ref bound, cancellationToken))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (callee is not null && targets.Contains(callee))
@@ -285,7 +291,7 @@ namespace MemoryRetention.Analyzers.Handlers
             if (method.MethodKind == MethodKind.Constructor)
             {
                 // A derived type's constructor without an explicit initializer (or an implicit one) runs this one.
-                foreach (var derived in GetTypeIndex(cancellationToken).DirectlyDerived(method.ContainingType))
+                foreach (var derived in DirectlyDerived(method.ContainingType, cancellationToken))
                 {
                     foreach (var constructor in derived.InstanceConstructors)
                     {
@@ -368,73 +374,93 @@ namespace MemoryRetention.Analyzers.Handlers
         }
 
         /// <summary>
-        /// The call sites that name <paramref name="name"/> in trees that mention one of <paramref name="typeNames"/> (all
-        /// trees when null), each bound at most once per compilation, with the method it calls (original definition).
-        /// Stops after <see cref="MaxSitesPerMethod"/> bound sites for one question.
+        /// The call sites that name <paramref name="name"/> and may call a member of the types in <paramref name="scope"/>
+        /// (every site when null), each bound at most once per compilation, with the method it calls (original
+        /// definition). A site is a candidate only in a tree that mentions one of the types, and — when it names the
+        /// member without a receiver (or with <c>this</c>/<c>base</c>) — only inside one of the types or a type whose base
+        /// list names one (unless static imports are in play). Stops after <see cref="MaxSitesPerMethod"/> bound sites
+        /// for one question.
         /// </summary>
-        private List<(IMethodSymbol? Callee, BoundCall Call)> GetCalls(string name, HashSet<string>? typeNames, ref int bound, CancellationToken cancellationToken)
+        private List<(IMethodSymbol? Callee, BoundCall Call)> GetCalls(string name, RelevantTypeSet? scope, ref int bound, CancellationToken cancellationToken)
         {
             var result = new List<(IMethodSymbol?, BoundCall)>();
-            var index = GetSitesByName(cancellationToken);
-            if (!index.Sites.TryGetValue(name, out var sites))
-            {
-                return result;
-            }
-
-            foreach (var site in sites)
+            var scopeFilter = scope is not null && scope.Complete && !AnyGlobalUsingStatic(cancellationToken);
+            foreach (var tree in Trees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (typeNames is not null && !index.Mentions(site.SyntaxTree, typeNames))
+                var facts = TreeCallSites.Of(tree, cancellationToken);
+                var sites = facts.SitesNamed(name);
+                if (sites.Count == 0 || (scope is not null && !facts.MentionsAny(scope.SimpleNames)))
                 {
                     continue;
                 }
 
-                if (!_boundSites.TryGetValue(site, out var known))
+                var treeScopeFilter = scopeFilter && !facts.HasUsingStatic;
+                foreach (var site in sites)
                 {
-                    if (bound >= MaxSitesPerMethod)
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (treeScopeFilter && TreeCallSites.IsUnqualified(site) && !TreeCallSites.MayBindToMemberOf(site, scope!.FullNames, scope.SimpleNames))
                     {
-                        Interlocked.Increment(ref _boundHits);
-                        break;
+                        continue;
                     }
 
-                    bound++;
-                    Interlocked.Increment(ref _callSitesBound);
-                    var operation = GetModel(site.SyntaxTree).GetOperation(site, cancellationToken);
-                    var (callee, reference) = GetCallee(operation);
-                    known = _boundSites.GetOrAdd(site, (operation is null ? null : callee?.OriginalDefinition, new BoundCall(operation!, reference)));
-                }
+                    if (!_boundSites.TryGetValue(site, out var known))
+                    {
+                        if (bound >= MaxSitesPerMethod)
+                        {
+                            Interlocked.Increment(ref _boundHits);
+                            return result;
+                        }
 
-                if (known.Callee is not null)
-                {
-                    result.Add(known);
+                        bound++;
+                        Interlocked.Increment(ref _callSitesBound);
+                        var operation = GetModel(site.SyntaxTree).GetOperation(site, cancellationToken);
+                        var (callee, reference) = GetCallee(operation);
+                        known = _boundSites.GetOrAdd(site, (operation is null ? null : callee?.OriginalDefinition, new BoundCall(operation!, reference)));
+                    }
+
+                    if (known.Callee is not null)
+                    {
+                        result.Add(known);
+                    }
                 }
             }
 
             return result;
         }
 
-        /// <summary>The simple names of the types a caller of <paramref name="method"/> names: the types declaring it and the members it implements or overrides, and the types derived from its own.</summary>
-        private HashSet<string> RelevantTypeNames(IMethodSymbol method, HashSet<IMethodSymbol> targets, CancellationToken cancellationToken)
+        /// <summary>
+        /// The types a caller of <paramref name="method"/> names or sits in: the types declaring it and the members it
+        /// implements or overrides, and the types derived from its own (transitively, up to 64).
+        /// </summary>
+        private RelevantTypeSet RelevantTypes(IMethodSymbol method, HashSet<IMethodSymbol> targets, CancellationToken cancellationToken)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var target in targets)
             {
                 if (target.ContainingType is { } declaring)
                 {
-                    names.Add(declaring.Name);
+                    types.Add(declaring.OriginalDefinition);
                 }
             }
 
+            var complete = true;
             if (method.ContainingType is { } type)
             {
-                names.Add(type.Name);
+                types.Add(type.OriginalDefinition);
                 var pending = new Stack<INamedTypeSymbol>();
                 pending.Push(type);
-                while (pending.Count > 0 && names.Count < 64)
+                while (pending.Count > 0)
                 {
-                    foreach (var derived in GetTypeIndex(cancellationToken).DirectlyDerived(pending.Pop()))
+                    if (types.Count >= 64)
                     {
-                        if (names.Add(derived.Name))
+                        complete = false;
+                        break;
+                    }
+
+                    foreach (var derived in DirectlyDerived(pending.Pop(), cancellationToken))
+                    {
+                        if (types.Add(derived))
                         {
                             pending.Push(derived);
                         }
@@ -442,7 +468,32 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
-            return names;
+            var simpleNames = new HashSet<string>(StringComparer.Ordinal);
+            var fullNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var relevant in types)
+            {
+                simpleNames.Add(relevant.Name);
+                fullNames.Add(TreeCallSites.FullName(relevant));
+            }
+
+            return new RelevantTypeSet(simpleNames, fullNames, complete);
+        }
+
+        private sealed class RelevantTypeSet
+        {
+            public RelevantTypeSet(HashSet<string> simpleNames, HashSet<string> fullNames, bool complete)
+            {
+                SimpleNames = simpleNames;
+                FullNames = fullNames;
+                Complete = complete;
+            }
+
+            public HashSet<string> SimpleNames { get; }
+
+            public HashSet<string> FullNames { get; }
+
+            /// <summary>False when the derived types were cut at the cap: then only the tree filter applies.</summary>
+            public bool Complete { get; }
         }
 
         private static IMethodSymbol? FirstOrNull(ImmutableArray<IMethodSymbol> members) => members.IsEmpty ? null : members[0];
@@ -481,7 +532,7 @@ namespace MemoryRetention.Analyzers.Handlers
                 return registered.Contains(implementation);
             }
 
-            return GetTypeIndex(cancellationToken).ImplementationCount(service) <= MaxImplementationsPerDispatch;
+            return ImplementationCount(service, cancellationToken) <= MaxImplementationsPerDispatch;
         }
 
         private static bool HasExplicitInitializer(IMethodSymbol constructor, CancellationToken cancellationToken)
@@ -497,6 +548,19 @@ namespace MemoryRetention.Analyzers.Handlers
             return false;
         }
 
+        /// <summary>
+        /// Binds call sites of <paramref name="model"/>'s tree with that model: the one the analyzer driver analyzes the
+        /// document with (in the IDE it is the document's own model, not the one <see cref="Compilation.GetSemanticModel(SyntaxTree, bool)"/>
+        /// returns), so a method body the driver binds anyway is not bound a second time.
+        /// </summary>
+        internal void UseModel(SemanticModel? model)
+        {
+            if (model is not null && !model.IsSpeculativeSemanticModel && ReferenceEquals(model.Compilation, _compilation))
+            {
+                _models.TryAdd(model.SyntaxTree, model);
+            }
+        }
+
         private SemanticModel GetModel(SyntaxTree tree)
 #pragma warning disable RS1030 // Call sites of other methods are bound on demand, once per tree, for the reachability questions rules ask.
             => _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
@@ -504,23 +568,184 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>
         /// The call sites (invocations, creations, method groups) of the compilation that name <paramref name="name"/>,
-        /// unbound: the same one-pass syntax index reachability uses, built at most once per compilation.
+        /// unbound: the same syntax index reachability uses, scanned once per tree and shared across compilations.
         /// </summary>
         public IReadOnlyList<SyntaxNode> CallSitesNamed(string name, CancellationToken cancellationToken)
-            => GetSitesByName(cancellationToken).Sites.TryGetValue(name, out var sites) ? sites : (IReadOnlyList<SyntaxNode>)Array.Empty<SyntaxNode>();
-
-        private CallSiteIndex GetSitesByName(CancellationToken cancellationToken)
         {
-            var sites = _sitesByName;
-            if (sites is not null)
+            var result = new List<SyntaxNode>();
+            foreach (var tree in Trees)
             {
-                return sites;
+                result.AddRange(TreeCallSites.Of(tree, cancellationToken).SitesNamed(name));
             }
 
-            lock (_gate)
+            return result;
+        }
+
+        private ImmutableArray<SyntaxTree> Trees
+        {
+            get
             {
-                return _sitesByName ??= IndexCallSites(_compilation, cancellationToken);
+                var trees = _trees;
+                if (trees.IsDefault)
+                {
+                    trees = _compilation.SyntaxTrees.ToImmutableArray();
+                    ImmutableInterlocked.InterlockedInitialize(ref _trees, trees);
+                }
+
+                return _trees;
             }
+        }
+
+        /// <summary>A <c>global using static</c> anywhere makes an unqualified name in any tree able to bind to the imported type.</summary>
+        private bool AnyGlobalUsingStatic(CancellationToken cancellationToken)
+        {
+            if (_globalUsingStatic == 0)
+            {
+                var any = false;
+                foreach (var tree in Trees)
+                {
+                    if (TreeCallSites.Of(tree, cancellationToken).HasGlobalUsingStatic)
+                    {
+                        any = true;
+                        break;
+                    }
+                }
+
+                Interlocked.CompareExchange(ref _globalUsingStatic, any ? 2 : 1, 0);
+            }
+
+            return _globalUsingStatic == 2;
+        }
+
+        /// <summary>The source types whose base type is <paramref name="type"/>: found by the name in their base lists, then bound (declarations only).</summary>
+        private ImmutableArray<INamedTypeSymbol> DirectlyDerived(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            type = type.OriginalDefinition;
+            if (_derived.TryGetValue(type, out var known))
+            {
+                return known;
+            }
+
+            var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+            var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            foreach (var (candidate, _) in DeclaredTypesNaming(type.Name, cancellationToken))
+            {
+                if (candidate.TypeKind is TypeKind.Class or TypeKind.Struct
+                    && SymbolEqualityComparer.Default.Equals(candidate.BaseType?.OriginalDefinition, type)
+                    && seen.Add(candidate))
+                {
+                    builder.Add(candidate);
+                }
+            }
+
+            return _derived.GetOrAdd(type, builder.ToImmutable());
+        }
+
+        /// <summary>
+        /// How many source classes and structs implement or derive from <paramref name="service"/> (counting itself when
+        /// it is a concrete class), exact up to one past <see cref="MaxImplementationsPerDispatch"/>. For a source type:
+        /// the types whose base lists name it, then those naming them, bound one declaration at a time. A type from
+        /// metadata may be implemented through metadata bases no base list names, so it asks the full type index.
+        /// </summary>
+        private int ImplementationCount(INamedTypeSymbol service, CancellationToken cancellationToken)
+        {
+            service = service.OriginalDefinition;
+            if (_implementationCounts.TryGetValue(service, out var known))
+            {
+                return known;
+            }
+
+            int count;
+            if (!IsInSource(service))
+            {
+                count = GetTypeIndex(cancellationToken).ImplementationCount(service);
+            }
+            else
+            {
+                count = service.TypeKind == TypeKind.Class && !service.IsAbstract ? 1 : 0;
+                var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { service };
+                var queued = new HashSet<string>(StringComparer.Ordinal) { service.Name };
+                var names = new Queue<string>();
+                names.Enqueue(service.Name);
+                while (names.Count > 0 && count <= MaxImplementationsPerDispatch)
+                {
+                    foreach (var (candidate, _) in DeclaredTypesNaming(names.Dequeue(), cancellationToken))
+                    {
+                        if (!seen.Add(candidate) || !DerivesFrom(candidate, service))
+                        {
+                            continue;
+                        }
+
+                        if (candidate.TypeKind is TypeKind.Class or TypeKind.Struct && ++count > MaxImplementationsPerDispatch)
+                        {
+                            break;
+                        }
+
+                        if (queued.Add(candidate.Name))
+                        {
+                            names.Enqueue(candidate.Name);
+                        }
+                    }
+                }
+            }
+
+            return _implementationCounts.GetOrAdd(service, count);
+        }
+
+        private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol service)
+        {
+            if (service.TypeKind == TypeKind.Interface)
+            {
+                foreach (var @interface in type.AllInterfaces)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(@interface.OriginalDefinition, service))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(baseType.OriginalDefinition, service))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The source types declared with <paramref name="baseName"/> in their base list (each declaration bound to its symbol).</summary>
+        private IEnumerable<(INamedTypeSymbol Type, BaseTypeDeclarationSyntax Declaration)> DeclaredTypesNaming(string baseName, CancellationToken cancellationToken)
+        {
+            foreach (var tree in Trees)
+            {
+                var declarations = TreeCallSites.Of(tree, cancellationToken).DeclarationsDerivingFrom(baseName);
+                foreach (var declaration in declarations)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (GetModel(tree).GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol type)
+                    {
+                        yield return (type, declaration);
+                    }
+                }
+            }
+        }
+
+        private static bool IsInSource(INamedTypeSymbol type)
+        {
+            foreach (var location in type.Locations)
+            {
+                if (location.IsInSource)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private TypeIndex GetTypeIndex(CancellationToken cancellationToken)
@@ -534,108 +759,6 @@ namespace MemoryRetention.Analyzers.Handlers
             lock (_gate)
             {
                 return _types ??= TypeIndex.Build(_compilation, cancellationToken);
-            }
-        }
-
-        /// <summary>Every call site of the compilation by the simple name it calls: one syntax pass, nothing bound.</summary>
-        private static CallSiteIndex IndexCallSites(Compilation compilation, CancellationToken cancellationToken)
-        {
-            var sites = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
-            var mentioned = new Dictionary<SyntaxTree, HashSet<string>>();
-            void Add(string? name, SyntaxNode node)
-            {
-                if (name is null)
-                {
-                    return;
-                }
-
-                if (!sites.TryGetValue(name, out var list))
-                {
-                    sites[name] = list = new List<SyntaxNode>();
-                }
-
-                list.Add(node);
-            }
-
-            foreach (var tree in compilation.SyntaxTrees)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                mentioned[tree] = names;
-                foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
-                {
-                    switch (node)
-                    {
-                        case SimpleNameSyntax simpleName:
-                            names.Add(simpleName.Identifier.ValueText);
-                            break;
-                        case BaseTypeDeclarationSyntax declaration:
-                            names.Add(declaration.Identifier.ValueText);
-                            break;
-                    }
-
-                    switch (node)
-                    {
-                        case InvocationExpressionSyntax invocation:
-                            Add(SimpleName(invocation.Expression), invocation);
-                            break;
-                        case ObjectCreationExpressionSyntax creation:
-                            Add(SimpleName(creation.Type), creation);
-                            break;
-                        case ImplicitObjectCreationExpressionSyntax:
-                            Add(ImplicitCreation, node);
-                            break;
-                        case ConstructorInitializerSyntax:
-                            Add(ConstructorInitializer, node);
-                            break;
-                        case IdentifierNameSyntax or MemberAccessExpressionSyntax when IsMethodGroupPosition(node):
-                            Add(SimpleName((ExpressionSyntax)node), node);
-                            break;
-                    }
-                }
-            }
-
-            return new CallSiteIndex(sites, mentioned);
-        }
-
-        /// <summary>Call sites by the simple name they call, and the simple names each tree mentions (one syntax pass, nothing bound).</summary>
-        private sealed class CallSiteIndex
-        {
-            private readonly Dictionary<SyntaxTree, HashSet<string>> _mentioned;
-
-            public CallSiteIndex(Dictionary<string, List<SyntaxNode>> sites, Dictionary<SyntaxTree, HashSet<string>> mentioned)
-            {
-                Sites = sites;
-                _mentioned = mentioned;
-            }
-
-            public Dictionary<string, List<SyntaxNode>> Sites { get; }
-
-            public bool Mentions(SyntaxTree tree, HashSet<string> names)
-                => !_mentioned.TryGetValue(tree, out var mentioned) || mentioned.Overlaps(names);
-        }
-
-        private static bool IsMethodGroupPosition(SyntaxNode node)
-        {
-            if (node is IdentifierNameSyntax && node.Parent is MemberAccessExpressionSyntax member && member.Name == node)
-            {
-                return false; // the member access itself is indexed
-            }
-
-            return node.Parent is ArgumentSyntax
-                || (node.Parent is AssignmentExpressionSyntax assignment && assignment.Right == node && assignment.IsKind(SyntaxKind.AddAssignmentExpression));
-        }
-
-        private static string? SimpleName(ExpressionSyntax expression)
-        {
-            switch (expression)
-            {
-                case QualifiedNameSyntax qualified:
-                    return qualified.Right.Identifier.ValueText;
-                case AliasQualifiedNameSyntax alias:
-                    return alias.Name.Identifier.ValueText;
-                default:
-                    return RegistrationIndex.GetName(expression);
             }
         }
 
@@ -669,29 +792,23 @@ namespace MemoryRetention.Analyzers.Handlers
             public HandlerCode? Code { get; }
         }
 
-        /// <summary>The source types of the compilation: which derive from or implement which.</summary>
+        /// <summary>
+        /// The source types of the compilation: which derive from or implement which. A walk over every source type's
+        /// bases: asked only how many implement a type from metadata (a source type is answered by its base-list names).
+        /// </summary>
         private sealed class TypeIndex
         {
             private readonly Dictionary<ISymbol, int> _implementations;
-            private readonly Dictionary<ISymbol, List<INamedTypeSymbol>> _derived;
 
-            private TypeIndex(Dictionary<ISymbol, int> implementations, Dictionary<ISymbol, List<INamedTypeSymbol>> derived)
-            {
-                _implementations = implementations;
-                _derived = derived;
-            }
+            private TypeIndex(Dictionary<ISymbol, int> implementations) => _implementations = implementations;
 
             /// <summary>How many source types implement (or derive from) <paramref name="type"/>, counting itself when it is a concrete class.</summary>
             public int ImplementationCount(INamedTypeSymbol type)
                 => (_implementations.TryGetValue(type, out var count) ? count : 0) + (type.TypeKind == TypeKind.Class && !type.IsAbstract ? 1 : 0);
 
-            public IReadOnlyList<INamedTypeSymbol> DirectlyDerived(INamedTypeSymbol type)
-                => _derived.TryGetValue(type.OriginalDefinition, out var list) ? list : (IReadOnlyList<INamedTypeSymbol>)Array.Empty<INamedTypeSymbol>();
-
             public static TypeIndex Build(Compilation compilation, CancellationToken cancellationToken)
             {
                 var implementations = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
-                var derived = new Dictionary<ISymbol, List<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
                 var pending = new Stack<INamespaceOrTypeSymbol>();
                 pending.Push(compilation.Assembly.GlobalNamespace);
                 while (pending.Count > 0)
@@ -729,17 +846,6 @@ namespace MemoryRetention.Analyzers.Handlers
                         implementations[key] = implementations.TryGetValue(key, out var count) ? count + 1 : 1;
                     }
 
-                    if (type.BaseType is { } direct)
-                    {
-                        var key = direct.OriginalDefinition;
-                        if (!derived.TryGetValue(key, out var list))
-                        {
-                            derived[key] = list = new List<INamedTypeSymbol>();
-                        }
-
-                        list.Add(type);
-                    }
-
                     for (var baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
                     {
                         var key = baseType.OriginalDefinition;
@@ -747,7 +853,7 @@ namespace MemoryRetention.Analyzers.Handlers
                     }
                 }
 
-                return new TypeIndex(implementations, derived);
+                return new TypeIndex(implementations);
             }
         }
     }

@@ -131,10 +131,12 @@ namespace MemoryRetention.Analyzers.Handlers
             ImmutableHashSet<ISymbol> hangfireJobs,
             HandlerLifetime? mediatorLifetime,
             ImmutableArray<ServiceRegistration> registrations,
-            ImmutableDictionary<ISymbol, ImmutableHashSet<string>> grainKeys)
+            ImmutableDictionary<ISymbol, ImmutableHashSet<string>> grainKeys,
+            ImmutableDictionary<ISymbol, ImmutableArray<INamedTypeSymbol>> scopedConstructions)
         {
             Singletons = singletons;
             Scoped = scoped;
+            _scopedConstructions = scopedConstructions;
             HangfireJobs = hangfireJobs;
             MediatorLifetime = mediatorLifetime;
             Registrations = registrations;
@@ -221,6 +223,116 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>Service and implementation types (original definitions) registered as scoped (AddScoped, AddDbContext…).</summary>
         public ImmutableHashSet<ISymbol> Scoped { get; }
 
+        // Per scoped type (original definition), the types as the scoped registrations wrote them (`Bind<IBus, ISendEndpointProvider>`).
+        private readonly ImmutableDictionary<ISymbol, ImmutableArray<INamedTypeSymbol>> _scopedConstructions;
+
+        /// <summary>
+        /// Whether <paramref name="type"/> is registered as scoped. A closed generic is scoped only when a scoped
+        /// registration names that construction (or an open generic one): `AddScoped(_ =&gt; Bind&lt;IBus&gt;.Create(sendEndpoint))`
+        /// makes `Bind&lt;IBus, ISendEndpointProvider&gt;` scoped, not the `Bind&lt;IBus, IBusInstance&gt;` a singleton registers
+        /// (MassTransit, docs/real-code.md). A type parameter in either matches any type that meets its constraints.
+        /// </summary>
+        public bool IsScopedRegistration(INamedTypeSymbol type)
+        {
+            if (!Scoped.Contains(type.OriginalDefinition))
+            {
+                return false;
+            }
+
+            if (!type.IsGenericType || type.IsUnboundGenericType || !_scopedConstructions.TryGetValue(type.OriginalDefinition, out var written))
+            {
+                return true;
+            }
+
+            foreach (var registered in written)
+            {
+                if (registered.IsUnboundGenericType || ConstructionsMatch(registered, type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ConstructionsMatch(INamedTypeSymbol left, INamedTypeSymbol right)
+        {
+            if (left.TypeArguments.Length != right.TypeArguments.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < left.TypeArguments.Length; i++)
+            {
+                if (!ArgumentsMatch(left.TypeArguments[i], right.TypeArguments[i], 0))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool ArgumentsMatch(ITypeSymbol left, ITypeSymbol right, int depth)
+        {
+            if (SymbolEqualityComparer.Default.Equals(left, right) || depth > 4)
+            {
+                return true;
+            }
+
+            if (left is ITypeParameterSymbol || right is ITypeParameterSymbol)
+            {
+                return (left is ITypeParameterSymbol && right is ITypeParameterSymbol)
+                    || (left is ITypeParameterSymbol p && MeetsConstraints(right, p))
+                    || (right is ITypeParameterSymbol q && MeetsConstraints(left, q));
+            }
+
+            if (left is INamedTypeSymbol { IsGenericType: true } l && right is INamedTypeSymbol { IsGenericType: true } r
+                && SymbolEqualityComparer.Default.Equals(l.OriginalDefinition, r.OriginalDefinition))
+            {
+                for (var i = 0; i < l.TypeArguments.Length; i++)
+                {
+                    if (!ArgumentsMatch(l.TypeArguments[i], r.TypeArguments[i], depth + 1))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            return false;
+        }
+
+        private static bool MeetsConstraints(ITypeSymbol type, ITypeParameterSymbol parameter)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (constraint is ITypeParameterSymbol || constraint.TypeKind == TypeKind.Error)
+                {
+                    continue;
+                }
+
+                var satisfied = false;
+                for (var current = type; current is not null && !satisfied; current = current.BaseType)
+                {
+                    satisfied = SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, constraint.OriginalDefinition);
+                }
+
+                foreach (var @interface in type.AllInterfaces)
+                {
+                    satisfied = satisfied || SymbolEqualityComparer.Default.Equals(@interface.OriginalDefinition, constraint.OriginalDefinition);
+                }
+
+                if (!satisfied)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>Methods (original definitions) that Hangfire job expressions name.</summary>
         public ImmutableHashSet<ISymbol> HangfireJobs { get; }
 
@@ -235,6 +347,7 @@ namespace MemoryRetention.Analyzers.Handlers
             HandlerLifetime? mediatorLifetime = null;
             var registrations = ImmutableArray.CreateBuilder<ServiceRegistration>();
             var grainKeys = new Dictionary<ISymbol, HashSet<string>>(SymbolEqualityComparer.Default);
+            var scopedConstructions = new Dictionary<ISymbol, ImmutableArray<INamedTypeSymbol>.Builder>(SymbolEqualityComparer.Default);
 
             foreach (var tree in compilation.SyntaxTrees)
             {
@@ -276,7 +389,7 @@ namespace MemoryRetention.Analyzers.Handlers
                     }
                     else if (name == "AddScoped" || name == "TryAddScoped" || name == "AddKeyedScoped" || name == "TryAddKeyedScoped" || name == "AddDbContext" || name == "AddDbContextPool")
                     {
-                        AddRegisteredTypes(model, invocation, method, scoped, allTypeArguments: true);
+                        AddRegisteredTypes(model, invocation, method, scoped, allTypeArguments: true, scopedConstructions);
                     }
                     else if (name == "AddMediator")
                     {
@@ -295,7 +408,8 @@ namespace MemoryRetention.Analyzers.Handlers
                 jobs.ToImmutable(),
                 mediatorLifetime,
                 registrations.ToImmutable(),
-                grainKeys.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), SymbolEqualityComparer.Default));
+                grainKeys.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), SymbolEqualityComparer.Default),
+                scopedConstructions.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), SymbolEqualityComparer.Default));
         }
 
         private static ServiceLifetimeKind? RegistrationLifetime(string name)
@@ -433,15 +547,29 @@ namespace MemoryRetention.Analyzers.Handlers
             }
         }
 
-        private static void AddRegisteredTypes(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, ImmutableHashSet<ISymbol>.Builder singletons, bool allTypeArguments)
+        private static void AddRegisteredTypes(SemanticModel model, InvocationExpressionSyntax invocation, IMethodSymbol method, ImmutableHashSet<ISymbol>.Builder singletons, bool allTypeArguments, Dictionary<ISymbol, ImmutableArray<INamedTypeSymbol>.Builder>? constructions = null)
         {
+            void Add(INamedTypeSymbol type)
+            {
+                singletons.Add(type.OriginalDefinition);
+                if (constructions is not null)
+                {
+                    if (!constructions.TryGetValue(type.OriginalDefinition, out var written))
+                    {
+                        constructions[type.OriginalDefinition] = written = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+                    }
+
+                    written.Add(type);
+                }
+            }
+
             // AddX<TService, TImplementation>() / AddX<T>(): the last type argument is the implementation (for scoped
             // registrations the service type is scoped too).
             for (var i = allTypeArguments ? 0 : method.TypeArguments.Length - 1; i >= 0 && i < method.TypeArguments.Length; i++)
             {
                 if (method.TypeArguments[i] is INamedTypeSymbol typeArgument)
                 {
-                    singletons.Add(typeArgument.OriginalDefinition);
+                    Add(typeArgument);
                 }
             }
 
@@ -453,7 +581,7 @@ namespace MemoryRetention.Analyzers.Handlers
                 {
                     if (allTypeArguments && lastTypeOf is not null && model.GetTypeInfo(lastTypeOf.Type).Type is INamedTypeSymbol serviceType)
                     {
-                        singletons.Add(serviceType.OriginalDefinition); // AddScoped(typeof(IService<>), typeof(Impl<>)): the service is scoped too
+                        Add(serviceType); // AddScoped(typeof(IService<>), typeof(Impl<>)): the service is scoped too
                     }
 
                     lastTypeOf = typeOf;
@@ -462,7 +590,7 @@ namespace MemoryRetention.Analyzers.Handlers
 
             if (lastTypeOf is not null && model.GetTypeInfo(lastTypeOf.Type).Type is INamedTypeSymbol type)
             {
-                singletons.Add(type.OriginalDefinition);
+                Add(type);
             }
         }
 

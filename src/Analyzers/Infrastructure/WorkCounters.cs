@@ -16,6 +16,7 @@ namespace MemoryRetention.Analyzers.Infrastructure
 
         private long _operationsVisited;
         private long _bodiesWalked;
+        private long _callSiteScans;
 
         public static WorkCounters Of(SyntaxTree tree) => PerTree.GetValue(tree, _ => new WorkCounters());
 
@@ -24,6 +25,11 @@ namespace MemoryRetention.Analyzers.Infrastructure
 
         /// <summary>Method bodies walked by them.</summary>
         public long BodiesWalked => Interlocked.Read(ref _bodiesWalked);
+
+        /// <summary>Times reachability's syntax index scanned this tree (once per tree, whatever the number of compilations sharing it).</summary>
+        public long CallSiteScans => Interlocked.Read(ref _callSiteScans);
+
+        public void CallSitesScanned() => Interlocked.Increment(ref _callSiteScans);
 
         public void BodyWalked(int operations)
         {

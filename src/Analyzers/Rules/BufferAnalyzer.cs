@@ -99,6 +99,10 @@ namespace MemoryRetention.Analyzers.Rules
                     {
                         AnalyzeWholeRead(c, invocation, file, memoryStream, handlers);
                     }
+                    else if (recyclableManager is not null && method.Name is "AddSingleton" or "TryAddSingleton")
+                    {
+                        AnalyzeContainerBuiltManager(c, invocation, recyclableManager, handlers);
+                    }
                     else if ((method.Name == "AllocateUninitializedArray" || method.Name == "AllocateArray") && gc is not null
                         && SymbolEqualityComparer.Default.Equals(method.ContainingType, gc) && method.TypeArguments.Length == 1 && invocation.Arguments.Length > 0)
                     {
@@ -501,13 +505,74 @@ namespace MemoryRetention.Analyzers.Rules
             var setsLimits = options?.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>()
                 .Any(a => a.Target is IPropertyReferenceOperation { Property.Name: "MaximumSmallPoolFreeBytes" or "MaximumLargePoolFreeBytes" }) == true;
             var argumentsNotInspectable = creation.Arguments.Length > 0 && options is null;
-            if (!setsLimits && !argumentsNotInspectable && IsStoredInField(creation))
+            if (!setsLimits && !argumentsNotInspectable && (IsStoredInField(creation) || IsSingletonInstanceOrFactory(creation)))
             {
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.MEM013_PoolMisuse,
                     creation.Syntax.GetLocation(),
                     "This RecyclableMemoryStreamManager sets no MaximumSmallPoolFreeBytes / MaximumLargePoolFreeBytes; it keeps every buffer it ever grew to for the life of the process"));
             }
+        }
+
+        /// <summary>
+        /// `services.AddSingleton(new RecyclableMemoryStreamManager())` or `services.AddSingleton(sp =&gt; new
+        /// RecyclableMemoryStreamManager())`: the container keeps the instance for the process.
+        /// </summary>
+        private static bool IsSingletonInstanceOrFactory(IOperation creation)
+        {
+            var current = creation;
+            while (current.Parent is IConversionOperation)
+            {
+                current = current.Parent;
+            }
+
+            if (current.Parent is IReturnOperation { Parent: IBlockOperation { Parent: IAnonymousFunctionOperation lambda } })
+            {
+                current = lambda;
+                while (current.Parent is IDelegateCreationOperation or IConversionOperation)
+                {
+                    current = current.Parent;
+                }
+            }
+
+            return current.Parent is IArgumentOperation { Parent: IInvocationOperation registration } && IsSingletonRegistration(registration.TargetMethod);
+        }
+
+        private static bool IsSingletonRegistration(IMethodSymbol method)
+        {
+            if (method.Name is not ("AddSingleton" or "TryAddSingleton"))
+            {
+                return false;
+            }
+
+            var ns = method.ContainingType?.ContainingNamespace?.ToDisplayString();
+            return ns == "Microsoft.Extensions.DependencyInjection" || ns == "Microsoft.Extensions.DependencyInjection.Extensions";
+        }
+
+        /// <summary>
+        /// `services.AddSingleton&lt;RecyclableMemoryStreamManager&gt;()`: the container builds the process's one manager with its
+        /// parameterless constructor — no limits on its free pools — unless the compilation registers the options.
+        /// </summary>
+        private static void AnalyzeContainerBuiltManager(OperationAnalysisContext context, IInvocationOperation registration, INamedTypeSymbol manager, HandlerRecognizer handlers)
+        {
+            var method = registration.TargetMethod;
+            if (method.TypeArguments.Length == 0
+                || !SymbolEqualityComparer.Default.Equals(method.TypeArguments[method.TypeArguments.Length - 1], manager)
+                || method.Parameters.Length - (method.IsExtensionMethod && method.ReducedFrom is null ? 1 : 0) != 0   // no instance, no factory
+                || !IsSingletonRegistration(method))
+            {
+                return;
+            }
+
+            if (manager.GetTypeMembers("Options").FirstOrDefault() is { } options && LifetimeService.For(handlers).RegisteredLifetime(options) is not null)
+            {
+                return; // the container can build it with the registered options
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM013_PoolMisuse,
+                registration.Syntax.GetLocation(),
+                "This RecyclableMemoryStreamManager is registered as a singleton that the container builds with its parameterless constructor: no MaximumSmallPoolFreeBytes / MaximumLargePoolFreeBytes, so it keeps every buffer it ever grew to for the life of the process"));
         }
 
         private static bool IsStoredInField(IOperation operation)

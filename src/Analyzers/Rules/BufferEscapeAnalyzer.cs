@@ -505,8 +505,8 @@ namespace MemoryRetention.Analyzers.Rules
                         return "the timer created on line " + (creation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
                     case IInvocationOperation { TargetMethod.Name: "CreateTimer" } createTimer when !IsDisposedHere(createTimer, types, context):
                         return "the timer created on line " + (createTimer.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
-                    case IInvocationOperation { TargetMethod.Name: "Run" } run when task is not null && SymbolEqualityComparer.Default.Equals(run.TargetMethod.ContainingType, task) && IsFireAndForget(run):
-                        return "the fire-and-forget Task.Run on line " + (run.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
+                    case IInvocationOperation { TargetMethod.Name: "Run" } run when task is not null && SymbolEqualityComparer.Default.Equals(run.TargetMethod.ContainingType, task) && IsFireAndForget(run) && IsLongRunning(run):
+                        return "the long-running fire-and-forget Task.Run on line " + (run.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1);
                     case IInvocationOperation { TargetMethod.Name: "Register" } register
                         when SymbolEqualityComparer.Default.Equals(register.TargetMethod.ContainingType, sources.CancellationToken)
                              && sources.DescribeProcessLifetimeToken(register.Instance) is { } token && !IsDisposedHere(register, types, context):
@@ -590,9 +590,9 @@ namespace MemoryRetention.Analyzers.Rules
                         return IsDisposedHere(invocation, types, context) ? null : "is a timer callback, which the runtime keeps while the timer runs";
                     }
 
-                    if (method.Name == "Run" && task is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, task) && IsFireAndForget(invocation))
+                    if (method.Name == "Run" && task is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, task) && IsFireAndForget(invocation) && IsLongRunning(invocation))
                     {
-                        return "runs in a fire-and-forget Task.Run that nothing awaits";
+                        return "runs in a long-running fire-and-forget Task.Run that nothing awaits";
                     }
 
                     // Stored as a value of a long-lived collection (ConcurrentDictionary<_, Func<…>>, List<Action>…).
@@ -705,6 +705,52 @@ namespace MemoryRetention.Analyzers.Rules
             return parent is IExpressionStatementOperation
                 || (parent is ISimpleAssignmentOperation { Target: IDiscardOperation });
         }
+
+        /// <summary>
+        /// A fire-and-forget <c>Task.Run</c> keeps its delegate (and the execution context it captured) only while it runs:
+        /// a short task lets go when it ends. It outlives the message when its lambda loops until cancellation or forever
+        /// (`while (!token.IsCancellationRequested)`, `while (true)`, `for (;;)`), waits on a PeriodicTimer, or awaits an
+        /// infinite delay. A method group or a lambda without such a loop is taken to end soon (silent).
+        /// </summary>
+        private static bool IsLongRunning(IInvocationOperation run)
+        {
+            foreach (var argument in run.Arguments)
+            {
+                var value = OperationTree.SkipConversions(argument.Value);
+                if (value is IDelegateCreationOperation creation)
+                {
+                    value = creation.Target;
+                }
+
+                if (value is not IAnonymousFunctionOperation lambda)
+                {
+                    continue;
+                }
+
+                foreach (var operation in lambda.Body.Descendants())
+                {
+                    switch (operation)
+                    {
+                        case IWhileLoopOperation { Condition: null }:
+                        case IForLoopOperation { Condition: null }:
+                            return true;
+                        case IWhileLoopOperation { Condition: { } condition } when condition.ConstantValue is { HasValue: true, Value: true } || ReadsCancellation(condition):
+                            return true;
+                        case IInvocationOperation { TargetMethod.Name: "WaitForNextTickAsync" }:
+                            return true;
+                        case IInvocationOperation { TargetMethod.Name: "Delay", Arguments.Length: > 0 } delay
+                            when OperationTree.SkipConversions(delay.Arguments[0].Value) is { } duration
+                                 && (duration.ConstantValue is { HasValue: true, Value: -1 } || duration is IFieldReferenceOperation { Field.Name: "InfiniteTimeSpan" or "MaxValue" }):
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReadsCancellation(IOperation condition)
+            => condition.DescendantsAndSelf().Any(o => o is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" });
 
         /// <summary>Outer locals referenced inside the lambda (including nested lambdas).</summary>
         private static List<ILocalSymbol> Captured(IAnonymousFunctionOperation lambda)

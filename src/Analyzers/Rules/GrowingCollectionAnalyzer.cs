@@ -78,7 +78,12 @@ namespace MemoryRetention.Analyzers.Rules
             public FieldState(IFieldSymbol field) => Field = field;
 
             public IFieldSymbol Field { get; }
-            public List<(IOperation Site, ISymbol? Method, HandlerCode Code)> Adds { get; } = new List<(IOperation, ISymbol?, HandlerCode)>();
+            /// <summary>
+            /// The adds, classified only at the type's end, when the rest is known: a collection that shrinks or escapes
+            /// needs no answer at all, and by then the analyzer driver has bound every member of the type, so following a
+            /// call into another member of it binds nothing new.
+            /// </summary>
+            public List<(IOperation Site, ISymbol? Method)> Adds { get; } = new List<(IOperation, ISymbol?)>();
             public bool Shrinks { get; set; }
 
             /// <summary>Public methods whose only job is an explicit unsubscribe of an observer passed in (`Leave(observer)`).</summary>
@@ -98,13 +103,12 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 if (member is IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsConst: false, IsImplicitlyDeclared: false } field
                     && IsCollection(field.Type, collections)
+                    && !IsTypeLookupMemo(field.Type)
                     && (field.IsStatic || LongLived()))
                 {
                     states[field] = new FieldState(field);
                 }
             }
-
-            var longLived = !states.IsEmpty && LongLived();
 
             // Nested types can reach private fields too; their uses would be invisible here, so stay silent then.
             if (states.IsEmpty || type.GetTypeMembers().Length > 0)
@@ -131,7 +135,7 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.FieldReference);
 
-            context.RegisterSymbolEndAction(c => Report(c, states, longLived, boundable, handlers));
+            context.RegisterSymbolEndAction(c => Report(c, states, boundable, handlers));
         }
 
         private static void Classify(OperationAnalysisContext context, IFieldReferenceOperation reference, FieldState state, ISymbol method, HandlerRecognizer handlers)
@@ -170,12 +174,11 @@ namespace MemoryRetention.Analyzers.Rules
                         // `_map = _map.Add(k, v)` on an immutable collection is an add too (handled by the assignment below).
                         if (!HasConstantKey(invocation))
                         {
-                            var code = handlers.Classify(invocation, context.CancellationToken);
                             if (!IsGuardedByCount(invocation, state.Field))
                             {
                                 lock (state)
                                 {
-                                    state.Adds.Add((invocation, method, code));
+                                    state.Adds.Add((invocation, method));
                                 }
                             }
                             else
@@ -198,7 +201,7 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             lock (state)
                             {
-                                state.Adds.Add((indexerSet, method, handlers.Classify(indexerSet, context.CancellationToken)));
+                                state.Adds.Add((indexerSet, method));
                             }
                         }
                     }
@@ -222,7 +225,7 @@ namespace MemoryRetention.Analyzers.Rules
                         {
                             lock (state)
                             {
-                                state.Adds.Add((assignment, method, handlers.Classify(assignment, context.CancellationToken)));
+                                state.Adds.Add((assignment, method));
                             }
                         }
                         else
@@ -332,7 +335,7 @@ namespace MemoryRetention.Analyzers.Rules
             {
                 case IFieldReferenceOperation field when field.Field.IsConst || (field.Field.IsStatic && field.Field.IsReadOnly && field.Field.Type.SpecialType != SpecialType.None):
                     return true;
-                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value):
+                case IFieldReferenceOperation or IPropertyReferenceOperation when IsReadFromConfiguration(value) || IsPerTypeValue(value):
                     return true;
                 case ILocalReferenceOperation local:
                     for (var current = value.Parent; current is not null; current = current.Parent)
@@ -346,11 +349,40 @@ namespace MemoryRetention.Analyzers.Rules
                     return false;
                 case IBinaryOperation binary:
                     return IsClosedKey(binary.LeftOperand) && IsClosedKey(binary.RightOperand);
+                case ICoalesceOperation coalesce:
+                    return IsClosedKey(coalesce.Value) && IsClosedKey(coalesce.WhenNull);
                 case IInterpolatedStringOperation interpolated:
                     return interpolated.Parts.All(p => p is IInterpolatedStringTextOperation || (p is IInterpolationOperation i && IsClosedKey(i.Expression)));
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A value that exists once per type, so keys are bounded by the program's types: a static member of a generic type
+        /// (`TypeCache&lt;TConsumer&gt;.ShortName`, seen on MassTransit, docs/real-code.md) or a member of a
+        /// <see cref="System.Type"/> (`typeof(T).FullName`, `type.Name`).
+        /// </summary>
+        private static bool IsPerTypeValue(IOperation value)
+        {
+            var (member, instance) = value switch
+            {
+                IPropertyReferenceOperation property when property.Arguments.IsEmpty => ((ISymbol)property.Property, property.Instance),
+                IFieldReferenceOperation field => (field.Field, field.Instance),
+                _ => ((ISymbol?)null, (IOperation?)null),
+            };
+
+            if (member is null)
+            {
+                return false;
+            }
+
+            if (member.IsStatic)
+            {
+                return member.ContainingType is { IsGenericType: true } generic && generic.TypeArguments.Length > 0 && !generic.IsUnboundGenericType;
+            }
+
+            return instance?.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         /// <summary>A constant array, a static readonly field (`Exits`), configuration, or <c>Enum.GetValues</c>.</summary>
@@ -413,6 +445,29 @@ namespace MemoryRetention.Analyzers.Rules
                 || value.Type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
+        /// <summary>
+        /// A dictionary whose values are types or reflection members (`name -> Type`, `key -> MethodInfo`): a lookup memo
+        /// whose entries are bounded by the program's types, like a Type-keyed cache (seen on Quartz.NET, docs/real-code.md).
+        /// </summary>
+        private static bool IsTypeLookupMemo(ITypeSymbol fieldType)
+        {
+            if (fieldType is not INamedTypeSymbol { TypeArguments.Length: 2 } dictionary)
+            {
+                return false;
+            }
+
+            for (var type = dictionary.TypeArguments[1] as INamedTypeSymbol; type is not null; type = type.BaseType)
+            {
+                var ns = type.ContainingNamespace?.ToDisplayString();
+                if ((ns == "System" && type.Name == "Type") || (ns == "System.Reflection" && type.Name == "MemberInfo"))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static bool IsInCondition(IOperation operation)
         {
             for (var current = operation.Parent; current is not null; current = current.Parent)
@@ -450,7 +505,6 @@ namespace MemoryRetention.Analyzers.Rules
         private static void Report(
             SymbolAnalysisContext context,
             ConcurrentDictionary<IFieldSymbol, FieldState> states,
-            bool longLived,
             ImmutableHashSet<INamedTypeSymbol> boundable,
             HandlerRecognizer handlers)
         {
@@ -475,8 +529,9 @@ namespace MemoryRetention.Analyzers.Rules
                 }
 
                 // In source order: the operation actions ran concurrently, and the finding must not move between builds.
-                foreach (var (site, method, code) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
+                foreach (var (site, method) in state.Adds.OrderBy(a => a.Site.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal).ThenBy(a => a.Site.Syntax.SpanStart))
                 {
+                    var code = handlers.Classify(site, context.CancellationToken);
                     if (!code.RunsPerUnitOfWork)
                     {
                         continue;

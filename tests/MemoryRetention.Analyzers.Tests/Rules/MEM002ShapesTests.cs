@@ -227,5 +227,137 @@ public sealed class Client
         finally { await room.Leave(me); }                            // leaves on failure too
     }
 }", Packages.Orleans);
+
+        private const string Hub = @"
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class PriceChanged { public string Symbol { get; set; } }
+
+public sealed class PriceHub
+{
+    private readonly List<IObserver<string>> _observers = new List<IObserver<string>>();
+    public void Subscribe(IObserver<string> observer) => _observers.Add(MARK);
+    public void Unsubscribe(IObserver<string> observer) => _observers.Remove(observer);
+    public void Publish(string symbol) { foreach (var o in _observers) o.OnNext(symbol); }
+}
+
+public sealed class Watcher : IObserver<string>
+{
+    public void OnCompleted() { }
+    public void OnError(Exception error) { }
+    public void OnNext(string value) { }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services) => services.AddSingleton<PriceHub>();
+}
+";
+
+        [Fact]
+        public Task ObserverSetOfASingletonService_SubscribedPerMessage_UnsubscribedOnlyOnSuccess_IsGrowth()
+            => VerifyCollections.DiagnosticsAsync(Hub.Replace("_observers.Add(MARK)", "{|MEM002:_observers.Add(observer)|}") + @"
+public sealed class PriceConsumer : IConsumer<PriceChanged>
+{
+    private readonly PriceHub _hub;
+    public PriceConsumer(PriceHub hub) => _hub = hub;
+
+    public async Task Consume(ConsumeContext<PriceChanged> context)
+    {
+        var watcher = new Watcher();
+        _hub.Subscribe(watcher);
+        await context.Publish(new PriceChanged { Symbol = context.Message.Symbol });   // may throw
+        _hub.Unsubscribe(watcher);                                                       // skipped on failure
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Hosting));
+
+        [Fact]
+        public Task ObserverSetOfASingletonService_UnsubscribedInFinally_IsNotFlagged()
+            => VerifyCollections.DiagnosticsAsync(Hub.Replace("_observers.Add(MARK)", "_observers.Add(observer)") + @"
+public sealed class PriceConsumer : IConsumer<PriceChanged>
+{
+    private readonly PriceHub _hub;
+    public PriceConsumer(PriceHub hub) => _hub = hub;
+
+    public async Task Consume(ConsumeContext<PriceChanged> context)
+    {
+        var watcher = new Watcher();
+        _hub.Subscribe(watcher);
+        try { await context.Publish(new PriceChanged { Symbol = context.Message.Symbol }); }
+        finally { _hub.Unsubscribe(watcher); }                                           // on every path
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Hosting));
+
+        [Fact]
+        public Task AkkaReceiveActor_HandlersRegisteredInABecomeBehavior_AreHandlers()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using Akka.Actor;
+
+public sealed class Start { }
+public sealed class Seen { public string Id { get; set; } }
+
+public sealed class Tracker : ReceiveActor
+{
+    private readonly List<string> _ids = new List<string>();
+    private readonly List<string> _async = new List<string>();
+    private readonly List<string> _names = new List<string>();
+
+    public Tracker()
+    {
+        Receive<Start>(_ => Become(Working));
+    }
+
+    private void Working()
+    {
+        Receive<Seen>(m => {|MEM002:_ids.Add(m.Id)|});
+        ReceiveAnyAsync(async o => { {|MEM002:_async.Add(o.ToString())|}; await Task.Yield(); });
+        Receive<string>(OnName);
+    }
+
+    private void OnName(string name) => {|MEM002:_names.Add(name)|};
+}", Packages.Akka);
+
+        [Fact]
+        public Task ClosedKeySets_OfStaticCollectionsInAConsumer_AreNotGrowth_MessageKeysAre()
+            => VerifyCollections.DiagnosticsAsync(@"
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+
+public enum Stage { Received, Routed, Done }
+public sealed class Order { public string Id { get; set; } public string Region { get; set; } }
+
+public sealed class OrderConsumer : IConsumer<Order>
+{
+    private static readonly string[] RoutingKeys = { ""orders.eu"", ""orders.us"" };
+    private static readonly ConcurrentDictionary<string, int> PerKey = new ConcurrentDictionary<string, int>();
+    private static readonly ConcurrentDictionary<Stage, int> PerStage = new ConcurrentDictionary<Stage, int>();
+    private static readonly Dictionary<string, int> PerSetting = new Dictionary<string, int>();
+    private static readonly ConcurrentDictionary<string, Order> PerOrder = new ConcurrentDictionary<string, Order>();
+    private readonly IConfiguration _configuration;
+
+    public OrderConsumer(IConfiguration configuration) => _configuration = configuration;
+
+    public Task Consume(ConsumeContext<Order> context)
+    {
+        foreach (var key in RoutingKeys)
+        {
+            PerKey.AddOrUpdate(key, 1, (_, n) => n + 1);                          // a routing key set: fixed
+        }
+
+        PerStage[Stage.Received] = 1;                                                 // an enum
+        PerSetting[_configuration[""Region""]] = 1;                                  // configuration
+        {|MEM001:PerOrder[context.Message.Id] = context.Message|};                  // message data
+        return Task.CompletedTask;
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Hosting));
 }
 }

@@ -645,7 +645,8 @@ public sealed class ReportJob : IJob
         var payload = new byte[4096];
         Bus.Tick += {|MEM011:(s, e) => Console.WriteLine(payload.Length)|};
         var log = new StringBuilder();
-        _ = Task.Run({|MEM011:() => log.Append(""done"")|});
+        _ = Task.Run({|MEM011:async () => { while (!cancellationToken.IsCancellationRequested) { log.Append(""tick""); await Task.Delay(1000); } }|});
+        _ = Task.Run(() => log.Append(""done""));                                       // ends soon: lets go of the builder
         var body = new MemoryStream();
         {|MEM011:_last = payload|};
         return default;

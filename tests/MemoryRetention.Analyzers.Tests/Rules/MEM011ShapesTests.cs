@@ -307,5 +307,74 @@ public static class Formatter
     [ThreadStatic] private static StringBuilder t_cached;
     public static string Format(string s) => (t_cached ??= new StringBuilder()).Clear().Append(s).ToString();   // not handler code
 }", Packages.MassTransit);
+
+        [Fact]
+        public Task AsyncLocalHoldingABuffer_CapturedByALongRunningTaskRun_IsFlagged()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    private static readonly AsyncLocal<byte[]> Current = new AsyncLocal<byte[]>();
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var rows = new byte[100_000];
+        {|MEM011:Current.Value = rows|};
+        _ = Task.Run(async () =>                                                   // a watcher that outlives the message
+        {
+            while (!context.CancellationToken.IsCancellationRequested) { await Task.Delay(1000); }
+        });
+        return Task.CompletedTask;
+    }
+}", Packages.MassTransit);
+
+        [Fact]
+        public Task AsyncLocalAndTaskRun_LookAlikes_AreNotFlagged()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    private static readonly AsyncLocal<byte[]> Current = new AsyncLocal<byte[]>();
+
+    public async Task Consume(ConsumeContext<Msg> context)
+    {
+        var rows = new byte[100_000];
+        Current.Value = rows;
+        _ = Task.Run(() => Console.WriteLine(""queued""));                          // ends soon: the context goes with it
+        await Task.Run(async () => { while (!context.CancellationToken.IsCancellationRequested) { await Task.Delay(10); } });   // awaited
+        Task.Run(Work);                                                             // a method group: taken to end soon
+        Current.Value = null;
+    }
+
+    private static void Work() { }
+}
+
+public sealed class Suppressed : IConsumer<Msg>
+{
+    private static readonly AsyncLocal<byte[]> Current = new AsyncLocal<byte[]>();
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        Current.Value = new byte[100_000];
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(async () => { while (true) { await Task.Delay(1000); } });  // no context flows into it
+        }
+
+        return Task.CompletedTask;
+    }
+}", Packages.MassTransit);
     }
 }

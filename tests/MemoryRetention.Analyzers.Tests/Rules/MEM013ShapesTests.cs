@@ -6,6 +6,9 @@ using Xunit;
 using VerifyMEM013 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
     MemoryRetention.Analyzers.Rules.BufferAnalyzer,
     MemoryRetention.CodeFixes.PoolMisuseCodeFix>;
+using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
+    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
+    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -198,5 +201,77 @@ public static class Pools
     public static readonly ObjectPool<StringBuilder> Capped = new DefaultObjectPool<StringBuilder>(new StringBuilderPooledObjectPolicy { MaximumRetainedCapacity = 8 * 1024 });
     public static readonly ObjectPool<Thing> Things = ObjectPool.Create<Thing>();             // nothing to grow
 }", Packages.ObjectPool);
+
+        private const string PooledStreams = @"
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.IO;
+using Quartz;
+
+public sealed class ExportJob : IJob
+{
+    private static readonly RecyclableMemoryStreamManager Streams = new RecyclableMemoryStreamManager(
+        new RecyclableMemoryStreamManager.Options { MaximumSmallPoolFreeBytes = 1 << 24, MaximumLargePoolFreeBytes = 1 << 26 });
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var lost = {|MEM020:Streams.GetStream(""export"")|};                       // its blocks never go back to the pool
+        lost.WriteByte(1);
+        using var kept = Streams.GetStream(""export"");                            // disposed: the blocks are returned
+        kept.WriteByte(1);
+        await Task.Delay(1, cancellationToken);
+    }
+}";
+
+        [Fact]
+        public Task RecyclableStreamFromGetStream_NeverDisposed_IsMEM020s()
+            => VerifyMEM020.DiagnosticsAsync(PooledStreams, Packages.Of(Packages.Quartz, Packages.RecyclableMemoryStream));
+
+        [Fact]
+        public Task RecyclableStreamFromGetStream_NeverDisposed_IsNotReportedTwiceByMEM013()
+            => VerifyMEM013.DiagnosticsAsync(PooledStreams.Replace("{|MEM020:", string.Empty).Replace("|};", ";"), Packages.Of(Packages.Quartz, Packages.RecyclableMemoryStream));
+
+        [Fact]
+        public Task RecyclableMemoryStreamManager_RegisteredAsASingletonWithoutLimits_IsFlagged()
+            => VerifyMEM013.DiagnosticsAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.IO;
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        {|MEM013:services.AddSingleton<RecyclableMemoryStreamManager>()|};                       // the container uses new()
+        services.AddSingleton({|MEM013:new RecyclableMemoryStreamManager()|});
+        services.AddSingleton(sp => {|MEM013:new RecyclableMemoryStreamManager()|});
+        services.TryAddSingleton(_ => { return {|MEM013:new RecyclableMemoryStreamManager()|}; });
+    }
+}", Packages.Of(Packages.Hosting, Packages.RecyclableMemoryStream));
+
+        [Fact]
+        public Task RecyclableMemoryStreamManager_RegisteredWithLimitsOrOptions_IsNotFlagged()
+            => VerifyMEM013.DiagnosticsAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IO;
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton(new RecyclableMemoryStreamManager(
+            new RecyclableMemoryStreamManager.Options { MaximumSmallPoolFreeBytes = 1 << 24, MaximumLargePoolFreeBytes = 1 << 26 }));
+        services.AddSingleton(sp => new RecyclableMemoryStreamManager(sp.GetRequiredService<RecyclableMemoryStreamManager.Options>()));   // options built elsewhere
+    }
+}
+
+public static class WithOptions
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton(new RecyclableMemoryStreamManager.Options { MaximumSmallPoolFreeBytes = 1 << 24, MaximumLargePoolFreeBytes = 1 << 26 });
+        services.AddSingleton<RecyclableMemoryStreamManager>();                                 // built with the registered options
+    }
+}", Packages.Of(Packages.Hosting, Packages.RecyclableMemoryStream));
     }
 }

@@ -171,5 +171,135 @@ public static class Setup
 {
     public static void Register(IServiceCollection services) => services.AddSingleton<Clock>();
 }" + Clock, Packages.Of(Packages.Hosting, Packages.MassTransit));
+
+        [Fact]
+        public Task ChangeTokenOnChange_InAScopedConstructorOrPerMessage_HandleDropped()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
+
+public sealed class Ping : IRequest<int> { }
+
+public sealed class RegionReader
+{
+    private string _region;
+    public RegionReader(IConfiguration configuration)
+    {
+        {|MEM030:ChangeToken.OnChange(() => configuration.GetReloadToken(), () => _region = configuration[""Region""])|};
+    }
+}
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    private readonly IConfiguration _configuration;
+    public PingHandler(IConfiguration configuration) => _configuration = configuration;
+
+    public Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var reloads = 0;
+        {|MEM030:ChangeToken.OnChange(_configuration.GetReloadToken, () => reloads++)|};
+        return Task.FromResult(reloads);
+    }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services) => services.AddScoped<RegionReader>();
+}", Packages.Of(Packages.MediatR, Packages.Hosting));
+
+        [Fact]
+        public Task ChangeTokenOnChange_PerMessage_IsFixedWithUsing()
+            => VerifyMEM030.FixAsync(@"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Primitives;
+
+public sealed class Ping : IRequest<int> { }
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    private readonly IConfiguration _configuration;
+    public PingHandler(IConfiguration configuration) => _configuration = configuration;
+
+    public async Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var reloads = 0;
+        {|MEM030:ChangeToken.OnChange(_configuration.GetReloadToken, () => reloads++)|};
+        await Task.Delay(10, cancellationToken);
+        return reloads;
+    }
+}", @"
+using System.Threading;
+using System.Threading.Tasks;
+using MediatR;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Primitives;
+
+public sealed class Ping : IRequest<int> { }
+
+public sealed class PingHandler : IRequestHandler<Ping, int>
+{
+    private readonly IConfiguration _configuration;
+    public PingHandler(IConfiguration configuration) => _configuration = configuration;
+
+    public async Task<int> Handle(Ping request, CancellationToken cancellationToken)
+    {
+        var reloads = 0;
+        using var disposable = ChangeToken.OnChange(_configuration.GetReloadToken, () => reloads++);
+        await Task.Delay(10, cancellationToken);
+        return reloads;
+    }
+}", Packages.Of(Packages.MediatR, Packages.Hosting));
+
+        [Fact]
+        public Task ChangeTokenOnChange_LookAlikes_AreNotFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
+
+public sealed class RegionReader : IDisposable
+{
+    private readonly IDisposable _reload;
+    private string _region;
+    public RegionReader(IConfiguration configuration)
+    {
+        _reload = ChangeToken.OnChange(() => configuration.GetReloadToken(), () => _region = configuration[""Region""]);
+    }
+    public void Dispose() => _reload.Dispose();                              // the scope ends the subscription
+}
+
+public sealed class RegionCache
+{
+    private string _region;
+    public RegionCache(IConfiguration configuration)
+    {
+        ChangeToken.OnChange(() => configuration.GetReloadToken(), () => _region = configuration[""Region""]);   // a singleton: once
+    }
+}
+
+public sealed class Unregistered
+{
+    public Unregistered(IConfiguration configuration)
+    {
+        ChangeToken.OnChange(() => configuration.GetReloadToken(), () => { });  // lifetime unknown: silent
+    }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddScoped<RegionReader>();
+        services.AddSingleton<RegionCache>();
+    }
+}", Packages.Hosting);
     }
 }

@@ -474,6 +474,225 @@ public static class Startup
 }", Packages.Quartz);
 
         [Fact]
+        public Task SystemEvents_SubscribedPerUnitOfWork_AreFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Win32;
+using Quartz;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        {|MEM030:SystemEvents.PowerModeChanged += (s, e) => GC.KeepAlive(context)|};     // the message, kept until the process ends
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ThemeJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        {|MEM030:SystemEvents.UserPreferenceChanged += OnPreferenceChanged|};           // the job instance, once per fire
+        return default;
+    }
+
+    private void OnPreferenceChanged(object sender, UserPreferenceChangedEventArgs e) { }
+}
+
+public sealed class Worker : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var batch = new byte[100];
+            {|MEM030:SystemEvents.TimeChanged += (s, e) => GC.KeepAlive(batch)|};
+            await Task.Delay(1000, stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.MassTransit, Packages.Quartz, Packages.Hosting, Packages.SystemEvents));
+
+        [Fact]
+        public Task SystemEvents_LookAlikes_AreNotFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Win32;
+using Quartz;
+
+public sealed class ThemeJob : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        SystemEvents.UserPreferenceChanged += OnPreferenceChanged;
+        try { await Task.Delay(10, cancellationToken); }
+        finally { SystemEvents.UserPreferenceChanged -= OnPreferenceChanged; }      // removed on every path
+    }
+
+    private void OnPreferenceChanged(object sender, UserPreferenceChangedEventArgs e) { }
+}
+
+public sealed class PowerWatcher : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        SystemEvents.PowerModeChanged += OnPowerModeChanged;                        // once per process
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        SystemEvents.PowerModeChanged -= OnPowerModeChanged;
+        return Task.CompletedTask;
+    }
+
+    private void OnPowerModeChanged(object sender, PowerModeChangedEventArgs e) { }
+}
+
+public sealed class Worker : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        SystemEvents.TimeChanged += (s, e) => Console.WriteLine(""time"");          // before the loop: once
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(1000, stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.Quartz, Packages.Hosting, Packages.SystemEvents));
+
+        [Fact]
+        public Task BaseLibraryStaticEvents_InTheOtherHandlerShapes_AreFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Akka.Actor;
+using Confluent.Kafka;
+using DotNetCore.CAP;
+using Hangfire;
+using Microsoft.Azure.WebJobs;
+using NServiceBus;
+
+public sealed record Import(string Path);
+public sealed class Ship { }
+public sealed class Seen { }
+
+public static class ImportHandler                                                  // Wolverine: found by convention
+{
+    public static Task Handle(Import message)
+    {
+        {|MEM030:AppDomain.CurrentDomain.FirstChanceException += (s, e) => Console.WriteLine(message.Path)|};
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class RebusHandler : Rebus.Handlers.IHandleMessages<Seen>
+{
+    public Task Handle(Seen message)
+    {
+        {|MEM030:TaskScheduler.UnobservedTaskException += (s, e) => GC.KeepAlive(message)|};
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ShipHandler : NServiceBus.IHandleMessages<Ship>
+{
+    public Task Handle(Ship message, IMessageHandlerContext context)
+    {
+        {|MEM030:Console.CancelKeyPress += (s, e) => GC.KeepAlive(message)|};
+        return Task.CompletedTask;
+    }
+}
+
+public static class Functions
+{
+    [FunctionName(""Poll"")]
+    public static void Run([TimerTrigger(""0 */5 * * * *"")] object timer)
+    {
+        {|MEM030:AppDomain.CurrentDomain.ProcessExit += (s, e) => GC.KeepAlive(timer)|};
+    }
+}
+
+public class OrderEvents : ICapSubscribe
+{
+    [CapSubscribe(""order.created"")]
+    public Task OnCreated(string id)
+    {
+        {|MEM030:AppDomain.CurrentDomain.UnhandledException += (s, e) => Console.WriteLine(id)|};
+        return Task.CompletedTask;
+    }
+}
+
+public class KafkaPump
+{
+    public void Run(IConsumer<string, string> consumer, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            var result = consumer.Consume(token);
+            {|MEM030:AppDomain.CurrentDomain.AssemblyLoad += (s, e) => GC.KeepAlive(result)|};
+        }
+    }
+}
+
+public sealed class Tracker : ReceiveActor
+{
+    public Tracker()
+    {
+        Receive<Seen>(m => {|MEM030:TaskScheduler.UnobservedTaskException += (s, e) => GC.KeepAlive(m)|});
+    }
+}
+
+public sealed class Report                                                         // a Hangfire job that implements nothing
+{
+    public void Render(int id) => {|MEM030:AppDomain.CurrentDomain.FirstChanceException += (s, e) => Console.WriteLine(id)|};
+}
+
+public static class Schedules
+{
+    public static void Enqueue(int id) => BackgroundJob.Enqueue<Report>(job => job.Render(id));
+}
+
+namespace Microsoft.Azure.WebJobs
+{
+    [System.AttributeUsage(System.AttributeTargets.Parameter)]
+    public sealed class TimerTriggerAttribute : System.Attribute { public TimerTriggerAttribute(string schedule) { } }
+}", Packages.Of(Packages.Wolverine, Packages.Rebus, Packages.WebJobs, Packages.Cap, Packages.Kafka, Packages.Akka, Packages.Hangfire), Stubs.NServiceBus);
+
+        [Fact]
+        public Task RemovingNull_RemovesNothing_TheSubscriptionIsStillFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+public sealed class ReportJob : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var rows = new byte[1000];
+        {|MEM030:TaskScheduler.UnobservedTaskException += (s, e) => GC.KeepAlive(rows)|};
+        {|MEM030:AppDomain.CurrentDomain.ProcessExit += OnExit|};
+        TaskScheduler.UnobservedTaskException -= null;                              // removes nothing
+        AppDomain.CurrentDomain.ProcessExit -= null;
+        return default;
+    }
+
+    private void OnExit(object sender, EventArgs e) { }
+}", Packages.Quartz);
+
+        [Fact]
         public Task HangfireJobClassesThatImplementNothing_TakingPerformContextOrTheCancellationToken_AreJobs()
             => VerifyMEM030.DiagnosticsAsync(@"
 using System;
@@ -685,6 +904,24 @@ public sealed class ConsumerService : BackgroundService
         await _channel.BasicConsumeAsync(""orders"", false, consumer, stoppingToken);
     }
 }", Packages.Of(Packages.RabbitMQ, Packages.MediatR, Packages.Hosting));
+
+        [Fact]
+        public Task IncompleteCode_SystemEventsAndRemovals_DoesNotCrash()
+            => VerifyMEM030.NoCrashAsync(@"
+using System;
+using System.Threading.Tasks;
+using Microsoft.Win32;
+using Coravel.Invocable;
+
+public sealed class Heartbeat : IInvocable
+{
+    public Task Invoke()
+    {
+        SystemEvents.PowerModeChanged += (s, e) => 
+        SystemEvents.UserPreferenceChanged -= null
+        SystemEvents. += OnChanged;
+        SystemEvents.TimeChanged += Missing;
+", Packages.Of(Packages.Coravel, Packages.SystemEvents));
 
         [Fact]
         public Task IncompleteCode_DoesNotCrash()

@@ -110,5 +110,118 @@ public sealed class Export
         using var registration = token.ShutdownToken.Register(() => Console.WriteLine(""stop""));   // disposed
     }
 }", Packages.Of(Packages.Coravel, Packages.Quartz, Packages.Hangfire));
+
+        [Fact]
+        public Task CoravelSchedulerToken_RegisteredPerRun_IsFlaggedAndFixed()
+            => VerifyHandles.FixAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+
+public sealed class Export : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        var rows = new byte[4096];
+        {|MEM031:CancellationToken.Register(() => Console.WriteLine(rows.Length))|};   // the scheduler's token: one for the process
+        await Task.Delay(10);
+    }
+}", @"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+
+public sealed class Export : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        var rows = new byte[4096];
+        using var cancellationTokenRegistration = CancellationToken.Register(() => Console.WriteLine(rows.Length));   // the scheduler's token: one for the process
+        await Task.Delay(10);
+    }
+}", Packages.Coravel);
+
+        [Fact]
+        public Task CoravelTokens_LookAlikes_AreNotFlagged()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Coravel.Invocable;
+using Coravel.Queuing.Interfaces;
+
+public sealed class Export : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public async Task Invoke()
+    {
+        using (CancellationToken.Register(() => Console.WriteLine(""stop""))) { await Task.Delay(10); }   // disposed
+    }
+}
+
+public sealed class Queued : IInvocable, ICancellableTask
+{
+    public CancellationToken Token { get; set; }                  // the queue's source, one per queued item
+
+    public Task Invoke()
+    {
+        Token.Register(() => Console.WriteLine(""cancelled""));
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Plain : IInvocable
+{
+    public CancellationToken CancellationToken { get; set; }      // not Coravel's: nothing says what sets it
+
+    public Task Invoke()
+    {
+        CancellationToken.Register(() => Console.WriteLine(""cancelled""));
+        return Task.CompletedTask;
+    }
+}", Packages.Coravel);
+
+        [Fact]
+        public Task HangfireJobFoundOnlyThroughEnqueue_RegisteredAsASingleton_RegistersOnItsOwnSourcePerRun()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class Report                                                      // implements nothing: a job because it is enqueued
+{
+    private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+
+    public void Render(int id)
+    {
+        var rows = new byte[4096];
+        {|MEM031:_stopping.Token.Register(() => Console.WriteLine(rows.Length + id))|};
+    }
+}
+
+public sealed class Export                                                      // transient: its source dies with the run
+{
+    private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+    public void Run() => _stopping.Token.Register(() => Console.WriteLine(""stop""));
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<Report>();
+        services.AddTransient<Export>();
+        BackgroundJob.Enqueue<Report>(job => job.Render(42));
+        RecurringJob.AddOrUpdate<Export>(""export"", job => job.Run(), Cron.Daily());
+    }
+}", Packages.Of(Packages.Hangfire, Packages.Hosting));
     }
 }

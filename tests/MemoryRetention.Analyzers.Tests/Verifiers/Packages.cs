@@ -31,6 +31,7 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
         public static readonly string[] EntityFramework = { "Microsoft.EntityFrameworkCore", "Microsoft.EntityFrameworkCore.Abstractions" };
         public static readonly string[] Dataflow = { "System.Threading.Tasks.Dataflow" };
         public static readonly string[] RuntimeCaching = { "System.Runtime.Caching" };
+        public static readonly string[] SystemEvents = { "Microsoft.Win32.SystemEvents" };
         public static readonly string[] DependencyInjection = { "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.DependencyInjection.Abstractions" };
         public static readonly string[] Logging =
         {

@@ -14,7 +14,7 @@ public sealed class Mem011NoFixJob : IJob
     public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var log = new StringBuilder();
-        _ = Task.Run(() => Console.WriteLine(log.Length)); // expect: MEM011 nofix
+        _ = Task.Run(async () => { while (!cancellationToken.IsCancellationRequested) { Console.WriteLine(log.Length); await Task.Delay(1000, cancellationToken); } }); // expect: MEM011 nofix
         _last = log; // expect: MEM011 nofix
         return ValueTask.CompletedTask;
     }

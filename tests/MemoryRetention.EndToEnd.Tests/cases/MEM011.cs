@@ -11,7 +11,7 @@ public sealed class Mem011Job : IJob
     {
         var payload = new byte[4096];
         // the fix captures only the length
-        _ = Task.Run(() => Console.WriteLine(payload.Length)); // expect: MEM011
+        _ = Task.Run(async () => { while (!cancellationToken.IsCancellationRequested) { Console.WriteLine(payload.Length); await Task.Delay(1000, cancellationToken); } }); // expect: MEM011
         return ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,5 @@
 //! rule: MEM013
-//! fix: MEM013_ReturnInFinally
+//! fix: MEM013_UsingMemoryOwner
 //! title: Dispose the memory owner with 'using'
 //! action: using IMemoryOwner
 //! measure: allocated

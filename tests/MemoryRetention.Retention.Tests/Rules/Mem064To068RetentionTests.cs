@@ -1,14 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using MemoryRetention.Retention.Tests.Harness;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -18,8 +13,7 @@ namespace MemoryRetention.Retention.Tests.Rules
     /// <summary>
     /// Library registries: the code keeps no reference, yet something process-wide does. MEM064 an undisposed service
     /// provider's singleton with a running timer, MEM065 meters and activity sources in the runtime's static lists,
-    /// MEM066 a logger factory's provider with a running timer (as the console provider's thread), MEM067 reloading
-    /// configuration kept by its file watcher, MEM068 EF Core's cache of internal service providers. Each flagged form
+    /// MEM066 a logger factory's provider with a running timer (as the console provider's thread). Each flagged form
     /// runs per message and keeps what it created; the fixed form (the code fix's rewrite) keeps at most one.
     /// </summary>
     public class Mem064To068RetentionTests
@@ -249,135 +243,7 @@ namespace MemoryRetention.Retention.Tests.Rules
             public void Dispose() => _timer.Dispose();
         }
 
-        // ---------------------------------------------------------------- MEM067
-
-        // The file watcher is the polling one (DOTNET_USE_POLLING_FILE_WATCHER, read by every PhysicalFileProvider the
-        // builder creates): the OS watcher costs an inotify instance per build, and the per-user limit (128 by default on
-        // Linux) is shared with every process of the user, so a test of 100 builds fails on a busy machine. The polling
-        // watcher keeps the same object graph alive — a timer that roots the watcher, its change tokens, the reload
-        // callback, the provider and the configuration — which is what is measured: configurations still alive.
-
-        [Fact]
-        public void MEM067_Flagged_ReloadingConfigurationPerMessage_HoldsAWatcherPerBuild()
-        {
-            using var file = new SettingsFile();
-            using var polling = new PollingWatcher();
-            var result = RetentionHarness.Measure(Messages, tracker => BuildConfiguration(file.Path, reload: true, tracker));
-            RetentionAssert.KeepsObjectsAlive(result);
-        }
-
-        [Fact]
-        public void MEM067_Fixed_NoReload_KeepsNothing()
-        {
-            using var file = new SettingsFile();
-            using var polling = new PollingWatcher();
-            var result = RetentionHarness.Measure(Messages, tracker => BuildConfiguration(file.Path, reload: false, tracker));
-            RetentionAssert.ReleasesObjects(result);
-        }
-
-        private sealed class PollingWatcher : IDisposable
-        {
-            private const string Variable = "DOTNET_USE_POLLING_FILE_WATCHER";
-            private readonly string? _previous = Environment.GetEnvironmentVariable(Variable);
-
-            public PollingWatcher() => Environment.SetEnvironmentVariable(Variable, "1");
-
-            public void Dispose() => Environment.SetEnvironmentVariable(Variable, _previous);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void BuildConfiguration(string path, bool reload, Tracker tracker)
-        {
-            var config = new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: reload).Build();
-            GC.KeepAlive(config["delay"]);
-            tracker.Track(config);
-        }
-
-        private sealed class SettingsFile : IDisposable
-        {
-            private readonly string _directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mem067-" + Guid.NewGuid().ToString("N"));
-
-            public SettingsFile()
-            {
-                Directory.CreateDirectory(_directory);
-                Path = System.IO.Path.Combine(_directory, "settings.json");
-                File.WriteAllText(Path, "{ \"delay\": \"1000\" }");
-            }
-
-            public string Path { get; }
-
-            public void Dispose()
-            {
-                try
-                {
-                    Directory.Delete(_directory, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // A watcher of the flagged run may still hold the folder.
-                }
-            }
-        }
-
-        // ---------------------------------------------------------------- MEM068
-
-        [Fact]
-        public void MEM068_Flagged_MemoryCachePerContext_KeepsAnInternalProviderPerContext()
-        {
-            var result = RetentionHarness.Measure(60, tracker => UseContext(new FlaggedContext(tracker)));
-            RetentionAssert.KeepsObjectsAlive(result);
-        }
-
-        [Fact]
-        public void MEM068_Fixed_StaticMemoryCache_KeepsNothingPerContext()
-        {
-            var result = RetentionHarness.Measure(60, tracker => UseContext(new FixedContext(tracker)));
-            RetentionAssert.ReleasesObjects(result);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void UseContext(DbContext context)
-        {
-            using (context)
-            {
-                GC.KeepAlive(context.Model);
-            }
-        }
-
-        /// <summary>
-        /// Each context's memory cache (its "own" singleton) is tracked: EF's provider cache keeps it with the internal
-        /// provider built for it. (A new logger factory per context, on EF Core 10, is not part of the key: it is
-        /// collected, unless its providers root themselves — MEM066's mechanism.)
-        /// </summary>
-        private sealed class FlaggedContext : DbContext
-        {
-            private readonly Tracker _tracker;
-
-            public FlaggedContext(Tracker tracker) => _tracker = tracker;
-
-            protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
-                => optionsBuilder
-                    .UseInMemoryDatabase("mem068")
-                    .ConfigureWarnings(w => w.Ignore(CoreEventId.ManyServiceProvidersCreatedWarning))
-                    .UseMemoryCache(_tracker.Track(new MemoryCache(new MemoryCacheOptions())));
-        }
-
-        /// <summary>The fix: one memory cache for every context; what is tracked is per context (its options).</summary>
-        private sealed class FixedContext : DbContext
-        {
-            private static readonly MemoryCache SharedMemoryCache = new MemoryCache(new MemoryCacheOptions());
-            private readonly Tracker _tracker;
-
-            public FixedContext(Tracker tracker) => _tracker = tracker;
-
-            protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
-            {
-                optionsBuilder
-                    .UseInMemoryDatabase("mem068")
-                    .ConfigureWarnings(w => w.Ignore(CoreEventId.ManyServiceProvidersCreatedWarning))
-                    .UseMemoryCache(SharedMemoryCache);
-                _tracker.Track(optionsBuilder.Options);
-            }
-        }
+        // MEM067 and MEM068 are proved by their programs (Programs/MEM067.NoReload.cs, Programs/MEM068.StaticMemoryCache.cs),
+        // which run what the fixers write; the pairs that were here left polling watchers and EF providers behind twice.
     }
 }
