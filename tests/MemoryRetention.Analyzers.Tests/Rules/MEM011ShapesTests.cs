@@ -3,9 +3,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyMEM011 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferEscapeAnalyzer,
-    MemoryRetention.CodeFixes.BufferEscapeCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyHandles = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
-    MemoryRetention.CodeFixes.TokenRegistrationCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
