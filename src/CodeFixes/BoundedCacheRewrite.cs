@@ -250,7 +250,7 @@ namespace MemoryRetention.CodeFixes
                 changed = changed.WithSyntaxRoot(root);
             }
 
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(changed, cancellationToken).ConfigureAwait(false);
         }
 
         private static MemberDeclarationSyntax ParseMember(string text, SyntaxTriviaList leading, SyntaxTrivia eol)

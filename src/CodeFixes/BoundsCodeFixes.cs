@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -7,7 +6,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,45 +21,31 @@ namespace MemoryRetention.CodeFixes
     /// (a bounded block's <c>Post</c> drops what does not fit); shared options objects get no fix.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedQueueCodeFix)), Shared]
-    public sealed class UnboundedQueueCodeFix : CodeFixProvider
+    public sealed class UnboundedQueueCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM050_Bound";
         private const int DefaultCapacity = 1000;
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnboundedQueue);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public UnboundedQueueCodeFix()
+            : base(RuleIds.UnboundedQueue)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (!site.Diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind)
+                || (kind == UnboundedQueueAnalyzer.DataflowKind && !site.HasProperty(UnboundedQueueAnalyzer.OptionsTypeProperty))
+                || kind == UnboundedQueueAnalyzer.QueueFieldKind
+                || kind == UnboundedQueueAnalyzer.PrefetchKind
+                || site.Node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is null)
             {
                 return;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.UnboundedQueue || !diagnostic.Properties.TryGetValue(UnboundedQueueAnalyzer.KindProperty, out var kind)
-                    || (kind == UnboundedQueueAnalyzer.DataflowKind && !diagnostic.Properties.ContainsKey(UnboundedQueueAnalyzer.OptionsTypeProperty))
-                    || kind == UnboundedQueueAnalyzer.QueueFieldKind
-                    || kind == UnboundedQueueAnalyzer.PrefetchKind)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Bound the queue (back-pressure on producers)", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
-            }
+            site.Register("Bound the queue (back-pressure on producers)", EquivalenceKey);
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -144,7 +128,7 @@ namespace MemoryRetention.CodeFixes
                 trackedRoot = SyntaxHelpers.EnsureUsing(trackedRoot, "System.Threading.Channels");
             }
 
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(trackedRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, trackedRoot, cancellationToken).ConfigureAwait(false);
         }
 
         private static string CapacityName(SyntaxNode node, INamedTypeSymbol type)
@@ -165,37 +149,25 @@ namespace MemoryRetention.CodeFixes
     /// <c>GetOrCreate</c> factory sets <c>entry.AbsoluteExpirationRelativeToNow</c> first.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedCacheEntryCodeFix)), Shared]
-    public sealed class UnboundedCacheEntryCodeFix : CodeFixProvider
+    public sealed class UnboundedCacheEntryCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM051_AddExpiration";
         private const string ConstantName = "CacheEntryLifetimeMinutes";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UnboundedCacheEntry);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public UnboundedCacheEntryCodeFix()
+            : base(RuleIds.UnboundedCacheEntry)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
-            {
-                return;
-            }
+        }
 
-            foreach (var diagnostic in context.Diagnostics)
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (site.HasProperty(UnboundedCacheEntryAnalyzer.ShapeProperty))
             {
-                if (diagnostic.Id != RuleIds.UnboundedCacheEntry || !diagnostic.Properties.ContainsKey(UnboundedCacheEntryAnalyzer.ShapeProperty))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Add an absolute expiration", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                site.Register("Add an absolute expiration", EquivalenceKey);
             }
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
             var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
@@ -248,7 +220,7 @@ namespace MemoryRetention.CodeFixes
             tracked = tracked.ReplaceNode(currentType, SyntaxHelpers.EnsureIntConstant(currentType, ConstantName, 10, "How long a cached entry lives before it expires; tune to the data's freshness and volume."));
             tracked = SyntaxHelpers.EnsureUsing(tracked, "System");
             tracked = SyntaxHelpers.EnsureUsing(tracked, "Microsoft.Extensions.Caching.Memory");
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(tracked), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, tracked, cancellationToken).ConfigureAwait(false);
         }
     }
 }

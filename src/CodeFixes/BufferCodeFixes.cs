@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -8,7 +7,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,42 +21,24 @@ namespace MemoryRetention.CodeFixes
     /// count).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LargeObjectHeapAllocationCodeFix)), Shared]
-    public sealed class LargeObjectHeapAllocationCodeFix : CodeFixProvider
+    public sealed class LargeObjectHeapAllocationCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM010_RentFromArrayPool";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.LargeObjectHeapAllocation);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public LargeObjectHeapAllocationCodeFix()
+            : base(RuleIds.LargeObjectHeapAllocation)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (site.HasProperty(BufferAnalyzer.FixProperty) && Plan.Create(site.Node, site.Model, site.CancellationToken) is not null)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.LargeObjectHeapAllocation || !diagnostic.Properties.ContainsKey(BufferAnalyzer.FixProperty))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (Plan.Create(node, model, context.CancellationToken) is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Rent from ArrayPool<T>.Shared and return it in 'finally'", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                site.Register("Rent from ArrayPool<T>.Shared and return it in 'finally'", EquivalenceKey);
             }
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -98,8 +78,8 @@ namespace MemoryRetention.CodeFixes
             var index = plan.Block.Statements.IndexOf(plan.Statement);
             var statements = plan.Block.Statements.Take(index).Append(rent).Append(tryStatement);
             var newRoot = root.ReplaceNode(plan.Block, plan.Block.WithStatements(SyntaxFactory.List(statements)));
-            newRoot = SyntaxHelpers.EnsureUsing((CompilationUnitSyntax)newRoot, "System.Buffers");
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            newRoot = SyntaxHelpers.EnsureUsing(newRoot, "System.Buffers");
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         private sealed class Plan
@@ -182,7 +162,7 @@ namespace MemoryRetention.CodeFixes
     /// <c>StringBuilderPooledObjectPolicy</c> instead of the default policy. Three actions, three equivalence keys.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PoolMisuseCodeFix)), Shared]
-    public sealed class PoolMisuseCodeFix : CodeFixProvider
+    public sealed class PoolMisuseCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM013_ReturnInFinally";
 
@@ -192,45 +172,33 @@ namespace MemoryRetention.CodeFixes
         /// <summary>Replace the default policy of a <c>StringBuilder</c> pool with <c>StringBuilderPooledObjectPolicy</c>.</summary>
         public const string StringBuilderPolicyEquivalenceKey = "MEM013_StringBuilderPolicy";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.PoolMisuse);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public PoolMisuseCodeFix()
+            : base(RuleIds.PoolMisuse)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (!site.Diagnostic.Properties.TryGetValue(BufferAnalyzer.FixProperty, out var fix))
             {
                 return;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            var (node, model) = (site.Node, site.Model);
+            var available = fix == BufferAnalyzer.FinallyFix ? FinallyPlan(node, model, site.CancellationToken) is not null
+                : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? PolicyTarget(node) is not null
+                : UsingPlan.Create(node, model, site.CancellationToken) is not null;
+            if (available)
             {
-                if (diagnostic.Id != RuleIds.PoolMisuse || !diagnostic.Properties.TryGetValue(BufferAnalyzer.FixProperty, out var fix))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var available = fix == BufferAnalyzer.FinallyFix ? FinallyPlan(node, model, context.CancellationToken) is not null
-                    : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? PolicyTarget(node) is not null
-                    : UsingPlan.Create(node, model, context.CancellationToken) is not null;
-                if (!available)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
                 // One key per action, so that each can be chosen (and proved) on its own; Fix All applies each diagnostic's own rewrite.
                 var (title, key) = fix == BufferAnalyzer.FinallyFix ? ("Return it in 'finally'", EquivalenceKey)
                     : fix == ObjectPoolPolicies.StringBuilderPolicyFix ? ("Use StringBuilderPooledObjectPolicy", StringBuilderPolicyEquivalenceKey)
                     : ("Dispose the memory owner with 'using'", UsingEquivalenceKey);
-                context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), key), diagnostic);
+                site.Register(title, key);
             }
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             if (!diagnostic.Properties.TryGetValue(BufferAnalyzer.FixProperty, out var fix))
             {
@@ -266,7 +234,7 @@ namespace MemoryRetention.CodeFixes
                 .WithAdditionalAnnotations(Formatter.Annotation);
             var newStatements = statements.Take(rentIndex + 1).Append(tryStatement).Concat(statements.Skip(returnIndex + 1));
             var newRoot = root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(newStatements)));
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>`new DefaultPooledObjectPolicy&lt;StringBuilder&gt;()` or `ObjectPool.Create&lt;StringBuilder&gt;()` (`provider.Create&lt;StringBuilder&gt;()`).</summary>
@@ -332,42 +300,26 @@ namespace MemoryRetention.CodeFixes
     /// it with <c>using</c> (disposing returns its blocks to the pool).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MemoryStreamPerInvocationCodeFix)), Shared]
-    public sealed class MemoryStreamPerInvocationCodeFix : CodeFixProvider
+    public sealed class MemoryStreamPerInvocationCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM012_RecyclableMemoryStream";
         private const string ManagerName = "StreamManager";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.MemoryStreamPerInvocation);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public MemoryStreamPerInvocationCodeFix()
+            : base(RuleIds.MemoryStreamPerInvocation)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (site.HasProperty(BufferAnalyzer.FixProperty)
+                && site.Node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>()?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is { Declaration.Variables.Count: 1 })
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.MemoryStreamPerInvocation || !diagnostic.Properties.ContainsKey(BufferAnalyzer.FixProperty))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>()?.FirstAncestorOrSelf<LocalDeclarationStatementSyntax>() is not { Declaration.Variables.Count: 1 })
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Take a pooled stream from a shared RecyclableMemoryStreamManager", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                site.Register("Take a pooled stream from a shared RecyclableMemoryStreamManager", EquivalenceKey);
             }
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
             var creation = node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>();
@@ -386,35 +338,19 @@ namespace MemoryRetention.CodeFixes
 
             var tag = $"\"{type.Identifier.ValueText}.{method?.Identifier.ValueText ?? "Stream"}\"";
             var replacement = SyntaxFactory.ParseExpression($"{ManagerName}.GetStream({tag})").WithTriviaFrom(creation);
-            var newStatement = statement.ReplaceNode(creation, replacement);
-            if (newStatement.UsingKeyword.IsKind(SyntaxKind.None))
-            {
-                var isAsync = method?.Modifiers.Any(SyntaxKind.AsyncKeyword) == true;
-                newStatement = newStatement.WithoutLeadingTrivia().WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
-                if (isAsync)
-                {
-                    newStatement = newStatement.WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space));
-                }
-
-                newStatement = newStatement.WithLeadingTrivia(statement.GetLeadingTrivia());
-            }
-
+            var newStatement = SyntaxHelpers.WithUsing(statement.ReplaceNode(creation, replacement), isAwait: method?.Modifiers.Any(SyntaxKind.AsyncKeyword) == true);
             var tracked = root.TrackNodes(statement, type);
             tracked = tracked.ReplaceNode(tracked.GetCurrentNode(statement)!, newStatement);
             var currentType = tracked.GetCurrentNode(type)!;
-            if (!currentType.Members.OfType<FieldDeclarationSyntax>().Any(f => f.Declaration.Variables.Any(v => v.Identifier.ValueText == ManagerName)))
+            if (!currentType.Members.OfType<FieldDeclarationSyntax>().Any(f => f.Declaration.Variables.Any(v => v.Identifier.ValueText == ManagerName))
+                && SyntaxFactory.ParseMemberDeclaration(
+                        $"private static readonly RecyclableMemoryStreamManager {ManagerName} = new RecyclableMemoryStreamManager(new RecyclableMemoryStreamManager.Options {{ MaximumSmallPoolFreeBytes = 16 * 1024 * 1024, MaximumLargePoolFreeBytes = 64 * 1024 * 1024 }});") is { } field)
             {
-                var eol = SyntaxHelpers.EndOfLine(currentType);
-                var field = ((FieldDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration(
-                        $"private static readonly RecyclableMemoryStreamManager {ManagerName} = new RecyclableMemoryStreamManager(new RecyclableMemoryStreamManager.Options {{ MaximumSmallPoolFreeBytes = 16 * 1024 * 1024, MaximumLargePoolFreeBytes = 64 * 1024 * 1024 }});")!)
-                    .WithLeadingTrivia(SyntaxFactory.Comment("// One manager for the type; the limits cap what its free pools keep (tune them to the workload)."), eol)
-                    .WithTrailingTrivia(eol)
-                    .WithAdditionalAnnotations(Formatter.Annotation);
-                tracked = tracked.ReplaceNode(currentType, currentType.WithMembers(currentType.Members.Insert(0, field)));
+                tracked = tracked.ReplaceNode(currentType, SyntaxHelpers.InsertFirstMember(currentType, field, "One manager for the type; the limits cap what its free pools keep (tune them to the workload)."));
             }
 
             tracked = SyntaxHelpers.EnsureUsing(tracked, "Microsoft.IO");
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(tracked), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, tracked, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -7,7 +6,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -21,54 +19,26 @@ namespace MemoryRetention.CodeFixes
     /// captures the array and nothing writes the variable. Other escapes have no automatic fix (see the docs).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BufferEscapeCodeFix)), Shared]
-    public sealed class BufferEscapeCodeFix : CodeFixProvider
+    public sealed class BufferEscapeCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM011_CaptureOnlyTheLength";
         public const string CopyEquivalenceKey = "MEM011_CopyTheBytes";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.BufferEscapes);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public BufferEscapeCodeFix()
+            : base(RuleIds.BufferEscapes)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            var fix = site.Property(BufferEscapeAnalyzer.FixProperty);
+            if (fix == BufferEscapeAnalyzer.CopyFix && CopyTarget(site.Node) is { } stored)
             {
-                return;
+                site.Register($"Store a copy ('{stored}.ToArray()')", CopyEquivalenceKey);
             }
-
-            foreach (var diagnostic in context.Diagnostics)
+            else if (fix == BufferEscapeAnalyzer.CaptureLengthFix && site.Property(BufferEscapeAnalyzer.LocalProperty) is { } local && Plan(site.Node, local) is not null)
             {
-                if (diagnostic.Id == RuleIds.BufferEscapes
-                    && diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var copy) && copy == BufferEscapeAnalyzer.CopyFix
-                    && CopyTarget(root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)) is { } stored)
-                {
-                    var copyDocument = context.Document;
-                    var copyNode = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                    context.RegisterCodeFix(
-                        CodeAction.Create($"Store a copy ('{stored}.ToArray()')", ct => ApplyAsync(copyDocument, copyNode, diagnostic, ct), CopyEquivalenceKey),
-                        diagnostic);
-                    continue;
-                }
-
-                if (diagnostic.Id != RuleIds.BufferEscapes
-                    || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var fix) || fix != BufferEscapeAnalyzer.CaptureLengthFix
-                    || !diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.LocalProperty, out var local) || local is null)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (Plan(node, local) is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Capture only '{local}.Length'", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey),
-                    diagnostic);
+                site.Register($"Capture only '{local}.Length'", EquivalenceKey);
             }
         }
 
@@ -120,7 +90,7 @@ namespace MemoryRetention.CodeFixes
             return document.WithSyntaxRoot(root.ReplaceNode(stored, copy));
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             if (diagnostic.Properties.TryGetValue(BufferEscapeAnalyzer.FixProperty, out var copyFix) && copyFix == BufferEscapeAnalyzer.CopyFix)
             {
@@ -141,11 +111,7 @@ namespace MemoryRetention.CodeFixes
             }
 
             // A name nothing in scope uses yet.
-            var name = local + "Length";
-            for (var i = 1; model.LookupSymbols(plan.Statement.SpanStart, name: name).Length > 0 || plan.Statement.Parent!.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == name); i++)
-            {
-                name = local + "Length" + i;
-            }
+            var name = SyntaxHelpers.UniqueLocalName(model, plan.Statement.SpanStart, local + "Length", declaredIn: plan.Statement.Parent);
 
             var eol = SyntaxHelpers.EndOfLine(plan.Statement);
             var indentation = plan.Statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
@@ -156,7 +122,11 @@ namespace MemoryRetention.CodeFixes
             var rewritten = plan.Statement.ReplaceNodes(plan.Uses, (original, _) => SyntaxFactory.IdentifierName(name).WithTriviaFrom(original))
                 .WithLeadingTrivia(indentation == default ? SyntaxFactory.TriviaList() : SyntaxFactory.TriviaList(indentation));
 
-            var block = (BlockSyntax)plan.Statement.Parent!;
+            if (plan.Statement.Parent is not BlockSyntax block)
+            {
+                return document;
+            }
+
             var index = block.Statements.IndexOf(plan.Statement);
             var statements = block.Statements.RemoveAt(index).InsertRange(index, new[] { declaration, rewritten });
             return document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(statements)));

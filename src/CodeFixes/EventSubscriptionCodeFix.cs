@@ -7,7 +7,6 @@ using System.Threading.Tasks;
 using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -24,19 +23,22 @@ namespace MemoryRetention.CodeFixes
     /// <c>OnChange</c>/<c>Connect…Observer</c> handle, dispose it with <c>using var</c>.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(EventSubscriptionCodeFix)), Shared]
-    public sealed class EventSubscriptionCodeFix : CodeFixProvider
+    public sealed class EventSubscriptionCodeFix : CodeFixBase
     {
         public const string UnsubscribeKey = "MEM030_UnsubscribeInFinally";
         public const string UsingKey = "MEM030_AddUsing";
         public const string DisposeKey = "MEM030_UnsubscribeInDispose";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.EventSubscriptionNotRemoved);
+        public EventSubscriptionCodeFix()
+            : base(RuleIds.EventSubscriptionNotRemoved)
+        {
+        }
 
-        // Each fix rewrites the rest of a block or adds a Dispose: Fix All applies them one after another, in one pass.
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        /// <summary>Applies the fix the diagnostic asks for to <paramref name="node"/> of the current document (no-op when it no longer applies).</summary>
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        /// <summary>
+        /// Applies the fix the diagnostic asks for to <paramref name="node"/> of the current document (no-op when it no
+        /// longer applies). Each fix rewrites the rest of a block or adds a Dispose: Fix All applies them one after another, in one pass.
+        /// </summary>
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             if (model is null || !diagnostic.Properties.TryGetValue(EventSubscriptionAnalyzer.FixProperty, out var fix))
@@ -107,45 +109,20 @@ namespace MemoryRetention.CodeFixes
             return @event is not null;
         }
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void RegisterFixes(FixSite site)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            var (node, model, cancellationToken) = (site.Node, site.Model, site.CancellationToken);
+            switch (site.Property(EventSubscriptionAnalyzer.FixProperty))
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.EventSubscriptionNotRemoved || !diagnostic.Properties.TryGetValue(EventSubscriptionAnalyzer.FixProperty, out var fix))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                string? title = null;
-                string? key = null;
-                switch (fix)
-                {
-                    case EventSubscriptionAnalyzer.UsingFix when UsingPlan.Create(node, model, context.CancellationToken) is not null:
-                        (title, key) = ("Dispose the subscription with 'using'", UsingKey);
-                        break;
-                    case EventSubscriptionAnalyzer.DisposeFix when CanUnsubscribeInDispose(node, model, context.CancellationToken, out _, out _):
-                        (title, key) = ("Unsubscribe in 'Dispose'", DisposeKey);
-                        break;
-                    case EventSubscriptionAnalyzer.UnsubscribeFix when CanUnsubscribeInFinally(node, model, context.CancellationToken, out _, out _):
-                        (title, key) = ("Unsubscribe in 'finally'", UnsubscribeKey);
-                        break;
-                }
-
-                if (title is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), key), diagnostic);
+                case EventSubscriptionAnalyzer.UsingFix when UsingPlan.Create(node, model, cancellationToken) is not null:
+                    site.Register("Dispose the subscription with 'using'", UsingKey);
+                    break;
+                case EventSubscriptionAnalyzer.DisposeFix when CanUnsubscribeInDispose(node, model, cancellationToken, out _, out _):
+                    site.Register("Unsubscribe in 'Dispose'", DisposeKey);
+                    break;
+                case EventSubscriptionAnalyzer.UnsubscribeFix when CanUnsubscribeInFinally(node, model, cancellationToken, out _, out _):
+                    site.Register("Unsubscribe in 'finally'", UnsubscribeKey);
+                    break;
             }
         }
 
@@ -230,7 +207,7 @@ namespace MemoryRetention.CodeFixes
             var newRoot = root.ReplaceNode(block, newBlock);
             var newDocument = document.WithSyntaxRoot(newRoot);
             newDocument = await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(newDocument, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(newDocument, cancellationToken).ConfigureAwait(false);
         }
 
         private static bool CanAddDispose(INamedTypeSymbol type) => DisposeHelpers.CanAddDispose(type);
@@ -282,7 +259,7 @@ namespace MemoryRetention.CodeFixes
 
             var newDocument = editor.GetChangedDocument();
             newDocument = await Simplifier.ReduceAsync(newDocument, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(newDocument, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(newDocument, cancellationToken).ConfigureAwait(false);
         }
 
         private static string UniqueName(SemanticModel model, SyntaxNode at, string baseName)

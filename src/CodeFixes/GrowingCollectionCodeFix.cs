@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -7,7 +6,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -22,45 +20,30 @@ namespace MemoryRetention.CodeFixes
     /// declarator, and the entry point has a block body.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GrowingCollectionCodeFix)), Shared]
-    public sealed class GrowingCollectionCodeFix : CodeFixProvider
+    public sealed class GrowingCollectionCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM00x_ScopedCollection";
         public const string BoundedEquivalenceKey = "MEM00x_BoundedMemoryCache";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.StaticCollectionGrows, RuleIds.HandlerCollectionGrows);
+        public GrowingCollectionCodeFix()
+            : base(RuleIds.StaticCollectionGrows, RuleIds.HandlerCollectionGrows)
+        {
+        }
 
         // Fix All applies the action that was chosen where it can, the other one otherwise.
         public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyPreferringAsync);
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void RegisterFixes(FixSite site)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            var (document, node, model) = (site.Document, site.Node, site.Model);
+            if (site.HasProperty(GrowingCollectionAnalyzer.FixProperty) && Plan(node, model, site.CancellationToken) is not null)
             {
-                return;
+                site.Register("Create the collection per invocation", EquivalenceKey);
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            if (site.HasProperty(GrowingCollectionAnalyzer.BoundedProperty) && BoundedCacheRewrite.IsAvailable(node, model, site.CancellationToken))
             {
-                if (!FixableDiagnosticIds.Contains(diagnostic.Id))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var document = context.Document;
-                if (diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty) && Plan(node, model, context.CancellationToken) is not null)
-                {
-                    context.RegisterCodeFix(CodeAction.Create("Create the collection per invocation", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
-                }
-
-                if (diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.BoundedProperty) && BoundedCacheRewrite.IsAvailable(node, model, context.CancellationToken))
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create("Bound it: a MemoryCache with a size limit and an expiration per entry", ct => BoundedCacheRewrite.ApplyAsync(document, node, ct), BoundedEquivalenceKey),
-                        diagnostic);
-                }
+                site.Register("Bound it: a MemoryCache with a size limit and an expiration per entry", BoundedEquivalenceKey, ct => BoundedCacheRewrite.ApplyAsync(document, node, ct));
             }
         }
 
@@ -108,10 +91,14 @@ namespace MemoryRetention.CodeFixes
                 return await BoundedCacheRewrite.ApplyAsync(document, node, cancellationToken).ConfigureAwait(false);
             }
 
-            return scoped ? await ApplyAsync(document, node, diagnostic, cancellationToken).ConfigureAwait(false) : document;
+            return scoped ? await ApplyScopedAsync(document, node, diagnostic, cancellationToken).ConfigureAwait(false) : document;
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        /// <summary>The scoped form (the per-invocation local); Fix All prefers per <see cref="ApplyPreferringAsync"/>.</summary>
+        protected override Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+            => ApplyScopedAsync(document, node, diagnostic, cancellationToken);
+
+        private static async Task<Document> ApplyScopedAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var plan = model is null || !diagnostic.Properties.ContainsKey(GrowingCollectionAnalyzer.FixProperty) ? null : Plan(node, model, cancellationToken);
@@ -153,7 +140,7 @@ namespace MemoryRetention.CodeFixes
                 var next = type.Members[1];
                 editor.ReplaceNode(next, (current, _) => current.WithLeadingTrivia(current.GetLeadingTrivia().SkipWhile(t => t.IsKind(SyntaxKind.EndOfLineTrivia))));
             }
-            return await Formatter.FormatAsync(editor.GetChangedDocument(), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -7,7 +7,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,7 +22,7 @@ namespace MemoryRetention.CodeFixes
     /// creation that depends on nothing of the call, a <c>static</c> modifier on the per-instance field that holds it, or
     /// <c>reloadOnChange: false</c>. One fixer per rule, so that <c>dotnet format</c> applies each rule's Fix All independently.
     /// </summary>
-    public abstract class LibraryRegistryCodeFixBase : CodeFixProvider
+    public abstract class LibraryRegistryCodeFixBase : CodeFixBase
     {
         private readonly string _id;
         private readonly ImmutableArray<string> _fixes;
@@ -31,81 +30,67 @@ namespace MemoryRetention.CodeFixes
         /// <param name="id">The rule.</param>
         /// <param name="fixes">The rewrites (<see cref="LibraryRegistryAnalyzer.FixProperty"/> values) the rule's analyzer marks; each is one action, keyed <c>{id}_{fix}</c>.</param>
         protected LibraryRegistryCodeFixBase(string id, params string[] fixes)
+            : base(id)
         {
             _id = id;
             _fixes = ImmutableArray.Create(fixes);
-            FixableDiagnosticIds = ImmutableArray.Create(id);
             EquivalenceKeys = _fixes.Select(f => id + "_" + f).ToImmutableArray();
         }
 
         /// <summary>The equivalence key of every action this fixer offers (one per rewrite), so that each can be listed and proved.</summary>
         public ImmutableArray<string> EquivalenceKeys { get; }
 
-        public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
-
-        // Applies every fixable diagnostic of the scope with the rewrite its analyzer marked.
-        public sealed override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected sealed override void RegisterFixes(FixSite site)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            var (node, model, cancellationToken) = (site.Node, site.Model, site.CancellationToken);
+            var fix = site.Property(LibraryRegistryAnalyzer.FixProperty);
+            if (fix is null || !_fixes.Contains(fix))
             {
                 return;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            string? title = null;
+            switch (fix)
             {
-                if (!FixableDiagnosticIds.Contains(diagnostic.Id) || !diagnostic.Properties.TryGetValue(LibraryRegistryAnalyzer.FixProperty, out var fix) || fix is null || !_fixes.Contains(fix))
-                {
-                    continue;
-                }
+                case LibraryRegistryAnalyzer.UsingFix:
+                    var plan = UsingPlan.Create(node, model, cancellationToken);
+                    if (plan is not null)
+                    {
+                        title = plan.IsAwait ? "Dispose with 'await using'" : "Dispose with 'using'";
+                    }
 
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var document = context.Document;
-                string? title = null;
-                switch (fix)
-                {
-                    case LibraryRegistryAnalyzer.UsingFix:
-                        var plan = UsingPlan.Create(node, model, context.CancellationToken);
-                        if (plan is not null)
-                        {
-                            title = plan.IsAwait ? "Dispose with 'await using'" : "Dispose with 'using'";
-                        }
+                    break;
+                case LibraryRegistryAnalyzer.StaticFieldFix:
+                    if (StaticFieldPlan(node) is not null)
+                    {
+                        title = "Create it once in a 'static readonly' field";
+                    }
 
-                        break;
-                    case LibraryRegistryAnalyzer.StaticFieldFix:
-                        if (StaticFieldPlan(node) is not null)
-                        {
-                            title = "Create it once in a 'static readonly' field";
-                        }
+                    break;
+                case LibraryRegistryAnalyzer.StaticMemberFix:
+                    if (StaticMemberPlan(node, model, cancellationToken) is not null)
+                    {
+                        title = "Make the field 'static'";
+                    }
 
-                        break;
-                    case LibraryRegistryAnalyzer.StaticMemberFix:
-                        if (StaticMemberPlan(node, model, context.CancellationToken) is not null)
-                        {
-                            title = "Make the field 'static'";
-                        }
+                    break;
+                case LibraryRegistryAnalyzer.NoReloadFix:
+                    if (node.FirstAncestorOrSelf<ArgumentSyntax>() is not null)
+                    {
+                        title = "Use 'reloadOnChange: false'";
+                    }
 
-                        break;
-                    case LibraryRegistryAnalyzer.NoReloadFix:
-                        if (node.FirstAncestorOrSelf<ArgumentSyntax>() is not null)
-                        {
-                            title = "Use 'reloadOnChange: false'";
-                        }
+                    break;
+            }
 
-                        break;
-                }
-
-                if (title is not null)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(title, ct => ApplyAsync(document, node, diagnostic, ct), _id + "_" + fix), diagnostic);
-                }
+            if (title is not null)
+            {
+                site.Register(title, _id + "_" + fix);
             }
         }
 
-        private static Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        // Fix All applies every fixable diagnostic of the scope with the rewrite its analyzer marked.
+        protected sealed override Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             if (!diagnostic.Properties.TryGetValue(LibraryRegistryAnalyzer.FixProperty, out var fix))
             {
@@ -162,14 +147,10 @@ namespace MemoryRetention.CodeFixes
             }
 
             var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var initializerText = Normalize(creation);
 
             // A field this fix (or the user) already made for the same creation is reused: Fix All over a class that
             // creates the same meter in two handlers makes one field.
-            var existing = type.Members.OfType<FieldDeclarationSyntax>()
-                .Where(f => f.Modifiers.Any(SyntaxKind.StaticKeyword) && f.Modifiers.Any(SyntaxKind.ReadOnlyKeyword))
-                .SelectMany(f => f.Declaration.Variables)
-                .FirstOrDefault(v => v.Initializer is not null && Normalize(v.Initializer.Value) == initializerText);
+            var existing = SyntaxHelpers.StaticReadonlyFieldWithInitializer(type, SyntaxHelpers.Normalize(creation));
 
             string fieldName;
             if (existing is not null)
@@ -212,9 +193,6 @@ namespace MemoryRetention.CodeFixes
                     .WithArgumentList(implicitCreation.ArgumentList)
                     .WithInitializer(implicitCreation.Initializer)
                 : creation;
-
-        private static string Normalize(SyntaxNode node)
-            => new string(node.ToString().Where(c => !char.IsWhiteSpace(c)).ToArray());
 
         /// <summary>The instance field declaration (one variable) whose initializer is the creation, when nothing reads it through <c>this.</c>.</summary>
         private static FieldDeclarationSyntax? StaticMemberPlan(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)

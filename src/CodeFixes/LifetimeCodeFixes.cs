@@ -9,7 +9,6 @@ using MemoryRetention.Analyzers.Handlers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -25,44 +24,25 @@ namespace MemoryRetention.CodeFixes
     /// use of it sits directly in a unit-of-work body.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CaptiveScopedServiceCodeFix)), Shared]
-    public sealed class CaptiveScopedServiceCodeFix : CodeFixProvider
+    public sealed class CaptiveScopedServiceCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM040_ScopePerUnitOfWork";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.CaptiveScopedService);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public CaptiveScopedServiceCodeFix()
+            : base(RuleIds.CaptiveScopedService)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (site.HasProperty(CaptiveScopedServiceAnalyzer.FixProperty)
+                && Plan.Create(site.Node, site.Model, site.Document.Project.AnalyzerOptions, site.CancellationToken) is not null)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.CaptiveScopedService || !diagnostic.Properties.ContainsKey(CaptiveScopedServiceAnalyzer.FixProperty))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (Plan.Create(node, model, context.Document.Project.AnalyzerOptions, context.CancellationToken) is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(
-                    CodeAction.Create("Resolve it from a scope per unit of work (inject IServiceScopeFactory)", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey),
-                    diagnostic);
+                site.Register("Resolve it from a scope per unit of work (inject IServiceScopeFactory)", EquivalenceKey);
             }
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var plan = model is null || !diagnostic.Properties.ContainsKey(CaptiveScopedServiceAnalyzer.FixProperty) ? null : Plan.Create(node, model, document.Project.AnalyzerOptions, cancellationToken);
@@ -115,7 +95,7 @@ namespace MemoryRetention.CodeFixes
                 newRoot = SyntaxHelpers.EnsureUsing(unit, "Microsoft.Extensions.DependencyInjection");
             }
 
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         private static string UniqueLocal(SemanticModel model, BlockSyntax block, string baseName)
@@ -232,8 +212,7 @@ namespace MemoryRetention.CodeFixes
                     var body = plan.Bodies.FirstOrDefault(b => b.Block == block);
                     if (body is null)
                     {
-                        var isAsync = block.FirstAncestorOrSelf<MethodDeclarationSyntax>()?.Modifiers.Any(SyntaxKind.AsyncKeyword) == true;
-                        body = new UnitOfWorkBody(block, isAsync);
+                        body = new UnitOfWorkBody(block, SyntaxHelpers.InAsyncMethod(block));
                         plan.Bodies.Add(body);
                     }
 
@@ -256,17 +235,18 @@ namespace MemoryRetention.CodeFixes
     /// or, for a DbContext that must stay outside, clear its change tracker at the end of each iteration.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ScopeReusedAcrossIterationsCodeFix)), Shared]
-    public sealed class ScopeReusedAcrossIterationsCodeFix : CodeFixProvider
+    public sealed class ScopeReusedAcrossIterationsCodeFix : CodeFixBase
     {
         public const string MoveKey = "MEM041_MoveIntoLoop";
         public const string ClearKey = "MEM041_ClearChangeTracker";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.ScopeReusedAcrossIterations);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(MoveOrClearAsync);
+        public ScopeReusedAcrossIterationsCodeFix()
+            : base(RuleIds.ScopeReusedAcrossIterations)
+        {
+        }
 
         /// <summary>Fix All: the move where it is possible, else (a DbContext) the clear.</summary>
-        private static async Task<Document> MoveOrClearAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             if (model is null)
@@ -285,34 +265,17 @@ namespace MemoryRetention.CodeFixes
                 : document;
         }
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void RegisterFixes(FixSite site)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            var (document, node, diagnostic) = (site.Document, site.Node, site.Diagnostic);
+            if (MovePlan.Create(node, site.Model, site.CancellationToken) is not null)
             {
-                return;
+                site.Register("Create it in every iteration", MoveKey, ct => MoveAsync(document, node, diagnostic, ct));
             }
-
-            foreach (var diagnostic in context.Diagnostics)
+            else if (site.Property(ScopeReusedAcrossIterationsAnalyzer.KindProperty) == ScopeReusedAcrossIterationsAnalyzer.DbContextKind
+                && ClearPlan(node, site.Model, site.CancellationToken) is { } clear)
             {
-                if (diagnostic.Id != RuleIds.ScopeReusedAcrossIterations)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var document = context.Document;
-                var move = MovePlan.Create(node, model, context.CancellationToken);
-                if (move is not null)
-                {
-                    context.RegisterCodeFix(CodeAction.Create("Create it in every iteration", ct => MoveAsync(document, node, diagnostic, ct), MoveKey), diagnostic);
-                }
-                else if (diagnostic.Properties.TryGetValue(ScopeReusedAcrossIterationsAnalyzer.KindProperty, out var kind) && kind == ScopeReusedAcrossIterationsAnalyzer.DbContextKind
-                    && ClearPlan(node, model, context.CancellationToken) is { } clear)
-                {
-                    context.RegisterCodeFix(CodeAction.Create("Clear the change tracker after each iteration", ct => ClearAsync(document, clear.Local, clear.Body, ct), ClearKey), diagnostic);
-                }
+                site.Register("Clear the change tracker after each iteration", ClearKey, ct => ClearAsync(document, clear.Local, clear.Body, ct));
             }
         }
 
@@ -330,15 +293,9 @@ namespace MemoryRetention.CodeFixes
             for (var i = 0; i < plan.Statements.Count; i++)
             {
                 var statement = plan.Statements[i];
-                if (i == 0 && statement.UsingKeyword.IsKind(SyntaxKind.None) && plan.IsDisposable)
+                if (i == 0 && plan.IsDisposable)
                 {
-                    var withUsing = statement.WithoutLeadingTrivia().WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
-                    if (plan.UseAwait)
-                    {
-                        withUsing = withUsing.WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space));
-                    }
-
-                    statement = withUsing.WithLeadingTrivia(statement.GetLeadingTrivia());
+                    statement = SyntaxHelpers.WithUsing(statement, plan.UseAwait);
                 }
 
                 moved.Add(statement.WithAdditionalAnnotations(Formatter.Annotation));
@@ -346,7 +303,7 @@ namespace MemoryRetention.CodeFixes
             }
 
             editor.InsertBefore(plan.LoopBody.Statements[0], moved);
-            return await Formatter.FormatAsync(editor.GetChangedDocument(), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         private static (string Local, BlockSyntax Body)? ClearPlan(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
@@ -359,16 +316,8 @@ namespace MemoryRetention.CodeFixes
 
             var name = statement.Declaration.Variables[0].Identifier.ValueText;
             var loop = block.Statements.Skip(block.Statements.IndexOf(statement) + 1)
-                .FirstOrDefault(s => s is WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax
-                    && s.DescendantNodes().OfType<IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == name));
-            var body = loop switch
-            {
-                WhileStatementSyntax w => w.Statement as BlockSyntax,
-                ForStatementSyntax f => f.Statement as BlockSyntax,
-                ForEachStatementSyntax f => f.Statement as BlockSyntax,
-                DoStatementSyntax d => d.Statement as BlockSyntax,
-                _ => null,
-            };
+                .FirstOrDefault(s => SyntaxHelpers.IsLoop(s) && s.DescendantNodes().OfType<IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == name));
+            var body = SyntaxHelpers.LoopBlock(loop);
 
             // A `continue` would skip the clear at the end of the body.
             if (body is null || body.DescendantNodes().OfType<ContinueStatementSyntax>().Any())
@@ -389,7 +338,7 @@ namespace MemoryRetention.CodeFixes
 
             var clear = SyntaxFactory.ParseStatement($"{local}.ChangeTracker.Clear();").WithTrailingTrivia(SyntaxHelpers.EndOfLine(body)).WithAdditionalAnnotations(Formatter.Annotation);
             var newRoot = root.ReplaceNode(body, body.AddStatements(clear));
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         private sealed class MovePlan
@@ -428,7 +377,7 @@ namespace MemoryRetention.CodeFixes
 
                     if (References(candidate, locals, model, cancellationToken))
                     {
-                        if (loop is not null || candidate is not (WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax))
+                        if (loop is not null || !SyntaxHelpers.IsLoop(candidate))
                         {
                             return null; // used outside the loop, or by two statements
                         }
@@ -437,14 +386,7 @@ namespace MemoryRetention.CodeFixes
                     }
                 }
 
-                var body = loop switch
-                {
-                    WhileStatementSyntax w => w.Statement as BlockSyntax,
-                    ForStatementSyntax f => f.Statement as BlockSyntax,
-                    ForEachStatementSyntax f => f.Statement as BlockSyntax,
-                    DoStatementSyntax d => d.Statement as BlockSyntax,
-                    _ => null,
-                };
+                var body = SyntaxHelpers.LoopBlock(loop);
 
                 // Only the loop's body may use them (not its condition or header).
                 if (body is null || body.Statements.Count == 0 || loop is null
@@ -456,8 +398,7 @@ namespace MemoryRetention.CodeFixes
                 plan.LoopBody = body;
                 var type = local.Type;
                 plan.IsDisposable = type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable || i.Name == "IAsyncDisposable") || type.SpecialType == SpecialType.System_IDisposable;
-                var isAsyncMethod = block.FirstAncestorOrSelf<MethodDeclarationSyntax>()?.Modifiers.Any(SyntaxKind.AsyncKeyword) == true;
-                plan.UseAwait = isAsyncMethod && type.AllInterfaces.Any(i => i.Name == "IAsyncDisposable" && i.ContainingNamespace?.ToDisplayString() == "System");
+                plan.UseAwait = SyntaxHelpers.InAsyncMethod(block) && type.AllInterfaces.Any(i => i.Name == "IAsyncDisposable" && i.ContainingNamespace?.ToDisplayString() == "System");
                 return plan;
             }
 

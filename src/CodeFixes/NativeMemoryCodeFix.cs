@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -8,7 +7,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,42 +21,24 @@ namespace MemoryRetention.CodeFixes
     /// the free sits in a branch, or a variable declared before the free is used after it.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(NativeMemoryCodeFix)), Shared]
-    public sealed class NativeMemoryCodeFix : CodeFixProvider
+    public sealed class NativeMemoryCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM062_FreeInFinally";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.NativeMemoryNotFreed);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public NativeMemoryCodeFix()
+            : base(RuleIds.NativeMemoryNotFreed)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (site.HasProperty(NativeMemoryAnalyzer.FixProperty) && Plan.Create(site.Node, site.Diagnostic) is { } plan)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.NativeMemoryNotFreed || !diagnostic.Properties.ContainsKey(NativeMemoryAnalyzer.FixProperty))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var plan = Plan.Create(node, diagnostic);
-                if (plan is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create($"Free '{plan.Name}' in a finally block", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                site.Register($"Free '{plan.Name}' in a finally block", EquivalenceKey);
             }
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             var plan = Plan.Create(node, diagnostic);
@@ -91,7 +71,7 @@ namespace MemoryRetention.CodeFixes
                 .WithAdditionalAnnotations(Formatter.Annotation);
             var statements = block.Statements.Take(index + 1).Append(tryStatement).Concat(after);
             var newRoot = root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements)));
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         private sealed class Plan

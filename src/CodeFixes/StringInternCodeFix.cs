@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
@@ -6,7 +5,6 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,37 +16,20 @@ namespace MemoryRetention.CodeFixes
     /// when the call is a statement of its own: what to do with its argument's side effects is the author's call.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StringInternCodeFix)), Shared]
-    public sealed class StringInternCodeFix : CodeFixProvider
+    public sealed class StringInternCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM063_RemoveIntern";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.StringInternOfData);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public StringInternCodeFix()
+            : base(RuleIds.StringInternOfData)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (site.HasProperty(StringInternAnalyzer.FixProperty) && Invocation(site.Node) is not null)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.StringInternOfData || !diagnostic.Properties.ContainsKey(StringInternAnalyzer.FixProperty))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (Invocation(node) is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Remove the 'string.Intern' call", ct => ApplyAsync(document, node, diagnostic, ct), EquivalenceKey), diagnostic);
+                site.Register("Remove the 'string.Intern' call", EquivalenceKey);
             }
         }
 
@@ -58,7 +39,7 @@ namespace MemoryRetention.CodeFixes
                 ? invocation
                 : null;
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             var invocation = Invocation(node);

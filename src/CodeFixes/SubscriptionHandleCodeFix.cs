@@ -1,11 +1,10 @@
-using System.Collections.Immutable;
 using System.Linq;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -21,53 +20,29 @@ namespace MemoryRetention.CodeFixes
     /// with <c>using var</c> (the same rewrite as MEM020), only where the analyzer marked <c>using</c> as safe.
     /// One fixer per rule, so that <c>dotnet format</c> applies each rule's Fix All independently.
     /// </summary>
-    public abstract class SubscriptionHandleCodeFixBase : CodeFixProvider
+    public abstract class SubscriptionHandleCodeFixBase : CodeFixBase
     {
         private readonly string _equivalenceKey;
 
         protected SubscriptionHandleCodeFixBase(string id)
+            : base(id)
         {
-            FixableDiagnosticIds = ImmutableArray.Create(id);
             _equivalenceKey = id + "_AddUsing";
         }
 
-        public sealed override ImmutableArray<string> FixableDiagnosticIds { get; }
-
-        // Applies every fixable diagnostic of the scope, whatever the equivalence key (see UndisposedHandlerDisposableCodeFix).
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        private static Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, System.Threading.CancellationToken cancellationToken)
+        // Fix All applies every fixable diagnostic of the scope, whatever the equivalence key (see UndisposedHandlerDisposableCodeFix).
+        protected override Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
             => diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix) && fix == SubscriptionHandleAnalyzer.UsingFix
                 ? UsingPlan.ApplyToNodeAsync(document, node, diagnostic, cancellationToken)
                 : Task.FromResult(document);
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void RegisterFixes(FixSite site)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            if (site.Property(SubscriptionHandleAnalyzer.FixProperty) == SubscriptionHandleAnalyzer.UsingFix
+                && UsingPlan.Create(site.Node, site.Model, site.CancellationToken) is { } plan)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (!FixableDiagnosticIds.Contains(diagnostic.Id)
-                    || !diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix) || fix != SubscriptionHandleAnalyzer.UsingFix)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var plan = UsingPlan.Create(node, model, context.CancellationToken);
-                if (plan is null)
-                {
-                    continue;
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(plan.IsAwait ? "Dispose with 'await using'" : "Dispose with 'using'", ct => plan.ApplyAsync(context.Document, ct), _equivalenceKey),
-                    diagnostic);
+                var document = site.Document;
+                site.Register(plan.IsAwait ? "Dispose with 'await using'" : "Dispose with 'using'", _equivalenceKey, ct => plan.ApplyAsync(document, ct));
             }
         }
     }
@@ -106,37 +81,19 @@ namespace MemoryRetention.CodeFixes
         {
         }
 
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAnyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override void RegisterFixes(FixSite site)
         {
-            await base.RegisterCodeFixesAsync(context).ConfigureAwait(false);
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+            base.RegisterFixes(site);
+            if (site.Property(SubscriptionHandleAnalyzer.FixProperty) == SubscriptionHandleAnalyzer.FieldFix
+                && FieldPlan(site.Node, site.Model, site.CancellationToken) is not null)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.TimerNotDisposed || !diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix) || fix != SubscriptionHandleAnalyzer.FieldFix)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (FieldPlan(node, model, context.CancellationToken) is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                context.RegisterCodeFix(CodeAction.Create("Keep the timer in a field and dispose it in 'Dispose'", ct => ApplyFieldAsync(document, node, ct), FieldKey), diagnostic);
+                var (document, node) = (site.Document, site.Node);
+                site.Register("Keep the timer in a field and dispose it in 'Dispose'", FieldKey, ct => ApplyFieldAsync(document, node, ct));
             }
         }
 
-        private static Task<Document> ApplyAnyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, System.Threading.CancellationToken cancellationToken)
+        /// <summary>Fix All: the field rewrite or the using, as the analyzer marked each diagnostic.</summary>
+        protected override Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             if (!diagnostic.Properties.TryGetValue(SubscriptionHandleAnalyzer.FixProperty, out var fix))
             {
@@ -148,7 +105,7 @@ namespace MemoryRetention.CodeFixes
                 : UsingPlan.ApplyToNodeAsync(document, node, diagnostic, cancellationToken);
         }
 
-        private static (StatementSyntax Statement, ExpressionSyntax Creation, string? Local, ClassDeclarationSyntax Type, INamedTypeSymbol TypeSymbol)? FieldPlan(SyntaxNode node, SemanticModel model, System.Threading.CancellationToken cancellationToken)
+        private static (StatementSyntax Statement, ExpressionSyntax Creation, string? Local, ClassDeclarationSyntax Type, INamedTypeSymbol TypeSymbol)? FieldPlan(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
         {
             var creation = node.FirstAncestorOrSelf<ExpressionSyntax>(e => e is BaseObjectCreationExpressionSyntax || e is InvocationExpressionSyntax);
             var statement = creation?.FirstAncestorOrSelf<StatementSyntax>();
@@ -171,7 +128,7 @@ namespace MemoryRetention.CodeFixes
             }
         }
 
-        private static async Task<Document> ApplyFieldAsync(Document document, SyntaxNode node, System.Threading.CancellationToken cancellationToken)
+        private static async Task<Document> ApplyFieldAsync(Document document, SyntaxNode node, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var plan = model is null ? null : FieldPlan(node, model, cancellationToken);
@@ -211,7 +168,7 @@ namespace MemoryRetention.CodeFixes
             editor.ReplaceNode(statement, assign);
             DisposeHelpers.AddToDispose(editor, type, typeSymbol, SyntaxFactory.ParseStatement($"{fieldName}?.Dispose();"), cancellationToken);
             var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(changed, cancellationToken).ConfigureAwait(false);
         }
     }
 }

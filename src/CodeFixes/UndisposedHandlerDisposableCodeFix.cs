@@ -5,7 +5,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -19,43 +18,26 @@ namespace MemoryRetention.CodeFixes
     /// code), or a <c>using</c> statement around the rest of the block where <c>using var</c> is not available.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UndisposedHandlerDisposableCodeFix)), Shared]
-    public sealed class UndisposedHandlerDisposableCodeFix : CodeFixProvider
+    public sealed class UndisposedHandlerDisposableCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM020_AddUsing";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.UndisposedHandlerDisposable);
-
-        // Applies every fixable diagnostic of the scope, whatever the equivalence key: `dotnet format` takes the key from
-        // the first diagnostic it finds, which may be one without a safe rewrite.
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(UsingPlan.ApplyToNodeAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public UndisposedHandlerDisposableCodeFix()
+            : base(RuleIds.UndisposedHandlerDisposable)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
+        }
+
+        // Fix All applies every fixable diagnostic of the scope, whatever the equivalence key: `dotnet format` takes the
+        // key from the first diagnostic it finds, which may be one without a safe rewrite.
+        protected override Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+            => UsingPlan.ApplyToNodeAsync(document, node, diagnostic, cancellationToken);
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            if (UsingPlan.Create(site.Node, site.Model, site.CancellationToken) is { } plan)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.Id != RuleIds.UndisposedHandlerDisposable)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                var plan = UsingPlan.Create(node, model, context.CancellationToken);
-                if (plan is null)
-                {
-                    continue;
-                }
-
-                var title = plan.IsAwait ? "Dispose with 'await using'" : "Dispose with 'using'";
-                context.RegisterCodeFix(
-                    CodeAction.Create(title, ct => plan.ApplyAsync(context.Document, ct), EquivalenceKey),
-                    diagnostic);
+                var document = site.Document;
+                site.Register(plan.IsAwait ? "Dispose with 'await using'" : "Dispose with 'using'", EquivalenceKey, ct => plan.ApplyAsync(document, ct));
             }
         }
     }
@@ -177,18 +159,13 @@ namespace MemoryRetention.CodeFixes
                                         .WithInitializer(SyntaxFactory.EqualsValueClause(expressionStatement.Expression.WithoutTrivia())
                                             .WithEqualsToken(SyntaxFactory.Token(SyntaxKind.EqualsToken).WithLeadingTrivia(SyntaxFactory.Space).WithTrailingTrivia(SyntaxFactory.Space))))))
                         .WithSemicolonToken(expressionStatement.SemicolonToken)
-                    : (LocalDeclarationStatementSyntax)statement;
-
-                var leading = statement.GetLeadingTrivia();
-                var updated = declaration
-                    .WithoutLeadingTrivia()
-                    .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
-                if (IsAwait)
+                    : statement as LocalDeclarationStatementSyntax;
+                if (declaration is null)
                 {
-                    updated = updated.WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space));
+                    return document;
                 }
 
-                updated = updated.WithLeadingTrivia(leading);
+                var updated = SyntaxHelpers.WithUsing(declaration, IsAwait).WithLeadingTrivia(statement.GetLeadingTrivia());
                 return document.WithSyntaxRoot(root.ReplaceNode(statement, updated));
             }
 
@@ -241,7 +218,7 @@ namespace MemoryRetention.CodeFixes
             };
 
             var newRoot = root.ReplaceNode(statement.Parent!, newParent);
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>The creation inside <c>await</c>, <c>ConfigureAwait(…)</c>, parentheses and casts.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
@@ -7,11 +6,9 @@ using MemoryRetention.Analyzers;
 using MemoryRetention.Analyzers.Rules;
 using MemoryRetention.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace MemoryRetention.CodeFixes
 {
@@ -23,46 +20,31 @@ namespace MemoryRetention.CodeFixes
     /// no automatic fix: the cache key would have to cover their contents (see the docs).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(XmlSerializerCodeFix)), Shared]
-    public sealed class XmlSerializerCodeFix : CodeFixProvider
+    public sealed class XmlSerializerCodeFix : CodeFixBase
     {
         public const string StaticFieldKey = "MEM060_StaticReadonlySerializer";
         public const string CacheKey = "MEM060_SerializerCachePerType";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.XmlSerializerPerUnitOfWork);
-
-        public override FixAllProvider GetFixAllProvider() => SequentialFixAllProvider.Create(ApplyAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        public XmlSerializerCodeFix()
+            : base(RuleIds.XmlSerializerPerUnitOfWork)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
+        }
+
+        protected override void RegisterFixes(FixSite site)
+        {
+            var fix = site.Property(XmlSerializerAnalyzer.FixProperty);
+            if (Plan(site.Node) is null)
             {
                 return;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            if (fix == XmlSerializerAnalyzer.StaticFieldFix)
             {
-                if (diagnostic.Id != RuleIds.XmlSerializerPerUnitOfWork || !diagnostic.Properties.TryGetValue(XmlSerializerAnalyzer.FixProperty, out var fix))
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (Plan(node) is null)
-                {
-                    continue;
-                }
-
-                var document = context.Document;
-                var action = fix == XmlSerializerAnalyzer.StaticFieldFix
-                    ? CodeAction.Create("Keep the serializer in a static readonly field", ct => ApplyAsync(document, node, diagnostic, ct), StaticFieldKey)
-                    : fix == XmlSerializerAnalyzer.CacheByTypeFix
-                        ? CodeAction.Create("Cache one serializer per type", ct => ApplyAsync(document, node, diagnostic, ct), CacheKey)
-                        : null;
-                if (action is not null)
-                {
-                    context.RegisterCodeFix(action, diagnostic);
-                }
+                site.Register("Keep the serializer in a static readonly field", StaticFieldKey);
+            }
+            else if (fix == XmlSerializerAnalyzer.CacheByTypeFix)
+            {
+                site.Register("Cache one serializer per type", CacheKey);
             }
         }
 
@@ -78,7 +60,7 @@ namespace MemoryRetention.CodeFixes
             return (creation, type);
         }
 
-        private static async Task<Document> ApplyAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             var plan = Plan(node);
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -97,9 +79,9 @@ namespace MemoryRetention.CodeFixes
             ExpressionSyntax replacement;
             if (fix == XmlSerializerAnalyzer.StaticFieldFix)
             {
-                var text = Normalize(explicitCreation);
-                fieldName = ExistingField(type, text) ?? SyntaxHelpers.UniqueMemberName(typeSymbol, BaseName(creation, model, cancellationToken));
-                field = ExistingField(type, text) is null
+                var existing = SyntaxHelpers.StaticReadonlyFieldWithInitializer(type, SyntaxHelpers.Normalize(explicitCreation));
+                fieldName = existing?.Identifier.ValueText ?? SyntaxHelpers.UniqueMemberName(typeSymbol, BaseName(creation, model, cancellationToken));
+                field = existing is null
                     ? SyntaxFactory.ParseMemberDeclaration($"private static readonly XmlSerializer {fieldName} = {explicitCreation.WithoutTrivia()};")
                     : null;
                 replacement = SyntaxFactory.IdentifierName(fieldName);
@@ -107,7 +89,7 @@ namespace MemoryRetention.CodeFixes
             else if (fix == XmlSerializerAnalyzer.CacheByTypeFix && explicitCreation.ArgumentList is { Arguments.Count: > 1 } arguments)
             {
                 fieldName = SyntaxHelpers.UniqueMemberName(typeSymbol, "SerializersByType");
-                var parameter = UniqueLocalName(model, creation.SpanStart, "serializedType");
+                var parameter = SyntaxHelpers.UniqueLocalName(model, creation.SpanStart, "serializedType");
                 var rest = string.Join(", ", arguments.Arguments.Skip(1).Select(a => a.WithoutTrivia().ToString()));
                 field = SyntaxFactory.ParseMemberDeclaration($"private static readonly ConcurrentDictionary<Type, XmlSerializer> {fieldName} = new ConcurrentDictionary<Type, XmlSerializer>();");
                 replacement = SyntaxFactory.ParseExpression($"{fieldName}.GetOrAdd({arguments.Arguments[0].WithoutTrivia()}, {parameter} => new XmlSerializer({parameter}, {rest}))");
@@ -120,8 +102,7 @@ namespace MemoryRetention.CodeFixes
             var newType = type.ReplaceNode(creation, replacement.WithTriviaFrom(creation));
             if (field is not null)
             {
-                field = field.WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithTrailingTrivia(eol).WithAdditionalAnnotations(Formatter.Annotation);
-                newType = newType.WithMembers(newType.Members.Insert(0, field));
+                newType = SyntaxHelpers.InsertFirstMember(newType, field, endOfLine: eol);
             }
 
             var newRoot = root.ReplaceNode(type, newType);
@@ -136,37 +117,13 @@ namespace MemoryRetention.CodeFixes
                 newRoot = unit;
             }
 
-            return await Formatter.FormatAsync(document.WithSyntaxRoot(newRoot), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await SyntaxHelpers.FormatAsync(document, newRoot, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary><c>new XmlSerializer(...)</c> for a target-typed <c>new(...)</c>, so that the field initializer reads the same.</summary>
         private static ObjectCreationExpressionSyntax ExplicitCreation(BaseObjectCreationExpressionSyntax creation)
             => creation as ObjectCreationExpressionSyntax
                ?? SyntaxFactory.ObjectCreationExpression(SyntaxFactory.IdentifierName("XmlSerializer"), creation.ArgumentList, null);
-
-        private static string Normalize(SyntaxNode node) => new string(node.ToString().Where(c => !char.IsWhiteSpace(c)).ToArray());
-
-        /// <summary>A static readonly field of the type whose initializer is the same creation (a previous fix at another site).</summary>
-        private static string? ExistingField(TypeDeclarationSyntax type, string normalizedCreation)
-        {
-            foreach (var field in type.Members.OfType<FieldDeclarationSyntax>())
-            {
-                if (!field.Modifiers.Any(SyntaxKind.StaticKeyword) || !field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword))
-                {
-                    continue;
-                }
-
-                foreach (var variable in field.Declaration.Variables)
-                {
-                    if (variable.Initializer is { } initializer && Normalize(initializer.Value) == normalizedCreation)
-                    {
-                        return variable.Identifier.ValueText;
-                    }
-                }
-            }
-
-            return null;
-        }
 
         /// <summary><c>OrderSerializer</c> for <c>typeof(Order)</c>, else <c>Serializer</c>.</summary>
         private static string BaseName(BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
@@ -179,17 +136,6 @@ namespace MemoryRetention.CodeFixes
             }
 
             return "Serializer";
-        }
-
-        private static string UniqueLocalName(SemanticModel model, int position, string baseName)
-        {
-            var candidate = baseName;
-            for (var i = 1; model.LookupSymbols(position, name: candidate).Length > 0; i++)
-            {
-                candidate = baseName + i;
-            }
-
-            return candidate;
         }
     }
 }

@@ -359,7 +359,16 @@ namespace MemoryRetention.Analyzers.Rules
                         return;
                     }
 
-                    var threadLocalSlot = field.Type is INamedTypeSymbol { TypeArguments.Length: 1 } slotType && IsGeneric(slotType, threadLocal) && IsGrowable(slotType.TypeArguments[0], buffers, list);
+                    var isThreadLocal = field.Type is INamedTypeSymbol { TypeArguments.Length: 1 } slotType0 && IsGeneric(slotType0, threadLocal);
+                    var slotElement = isThreadLocal ? ((INamedTypeSymbol)field.Type).TypeArguments[0] : field.Type;
+                    if (slotElement is IArrayTypeSymbol
+                        && (isThreadLocal || field.GetAttributes().Any(a => a.AttributeClass?.Name == "ThreadStaticAttribute")))
+                    {
+                        AnalyzeGrowingPerThreadArray(c, reference, isThreadLocal, handlers);
+                        return;
+                    }
+
+                    var threadLocalSlot = isThreadLocal && IsGrowable(slotElement, buffers, list);
                     if (!threadLocalSlot && (!IsGrowable(field.Type, buffers, list) || !field.GetAttributes().Any(a => a.AttributeClass?.Name == "ThreadStaticAttribute")))
                     {
                         return;
@@ -371,25 +380,105 @@ namespace MemoryRetention.Analyzers.Rules
                         return;
                     }
 
-                    var code = handlers.Classify(reference, c.CancellationToken);
-                    if (!code.RunsPerUnitOfWork)
-                    {
-                        return;
-                    }
-
-                    var holder = threadLocalSlot ? "the ThreadLocal '" + field.Name + "'" : "the [ThreadStatic] '" + field.Name + "'";
-                    c.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.MEM011_BufferEscapes,
-                        reference.Syntax.GetLocation(),
-                        DiagnosticSeverity.Info,
-                        additionalLocations: null,
-                        properties: null,
-                        "Code " + code.Describe(),
-                        field.Name,
-                        holder + " is reused on each pool thread and only grows (Clear and SetLength(0) keep the capacity), so every thread keeps a buffer as large as the largest message it ever handled; cap it (drop or trim it when its Capacity passes a limit)"));
+                    ReportPerThreadGrowth(c, reference, threadLocalSlot, handlers, "is reused on each pool thread and only grows (Clear and SetLength(0) keep the capacity), so every thread keeps a buffer as large as the largest message it ever handled; cap it (drop or trim it when its Capacity passes a limit)");
                 },
                 OperationKind.FieldReference);
         }
+
+        /// <summary>
+        /// (Info) A per-thread array cache that is replaced by a larger array whenever a message needs more
+        /// (`if (t_buffer == null || t_buffer.Length &lt; n) t_buffer = new byte[n];`) and is never capped: each pool thread
+        /// keeps an array as large as the largest message it ever handled. Silent when the size is compared with a
+        /// constant or limited by <c>Math.Min</c> in the method, when the type drops the array (`= null`) or reads a
+        /// <c>Capacity</c>, and for a fixed size.
+        /// </summary>
+        private static void AnalyzeGrowingPerThreadArray(OperationAnalysisContext context, IFieldReferenceOperation reference, bool threadLocalSlot, HandlerRecognizer handlers)
+        {
+            var field = reference.Field;
+            var root = OperationTree.Root(reference);
+            if (!IsFirstReference(reference, root))
+            {
+                return;
+            }
+
+            // The sizes of the arrays written to the slot, directly or through a local (`buffer = new byte[n]; t_buffer = buffer;`).
+            var written = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var sizes = new List<IOperation>();
+            foreach (var assignment in root.Descendants().OfType<ISimpleAssignmentOperation>())
+            {
+                var target = OperationTree.SkipConversions(assignment.Target);
+                var isSlot = target is IFieldReferenceOperation direct && SymbolEqualityComparer.Default.Equals(direct.Field, field)
+                    || target is IPropertyReferenceOperation { Property.Name: "Value", Instance: IFieldReferenceOperation holder } && SymbolEqualityComparer.Default.Equals(holder.Field, field);
+                if (!isSlot)
+                {
+                    continue;
+                }
+
+                switch (OperationTree.SkipConversions(assignment.Value))
+                {
+                    case IArrayCreationOperation { DimensionSizes.Length: 1 } creation:
+                        sizes.Add(creation.DimensionSizes[0]);
+                        break;
+                    case ILocalReferenceOperation local:
+                        written.Add(local.Local);
+                        break;
+                }
+            }
+
+            if (written.Count > 0)
+            {
+                foreach (var operation in root.Descendants())
+                {
+                    var (local, value) = operation switch
+                    {
+                        ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment => (target.Local, assignment.Value),
+                        IVariableDeclaratorOperation declarator => (declarator.Symbol, declarator.Initializer?.Value),
+                        _ => (null, null),
+                    };
+                    if (local is not null && written.Contains(local) && OperationTree.SkipConversions(value) is IArrayCreationOperation { DimensionSizes.Length: 1 } creation)
+                    {
+                        sizes.Add(creation.DimensionSizes[0]);
+                    }
+                }
+            }
+
+            if (!sizes.Any(size => !size.ConstantValue.HasValue && !size.DescendantsAndSelf().OfType<IInvocationOperation>().Any(i => i.TargetMethod.Name == "Min"))
+                || ComparesWithAConstant(root)
+                || IsTrimmed(field, context.CancellationToken))
+            {
+                return;
+            }
+
+            ReportPerThreadGrowth(context, reference, threadLocalSlot, handlers, "is replaced by a larger array whenever a message needs more and never shrinks, so every pool thread keeps an array as large as the largest message it ever handled; cap it (do not keep arrays above a limit)");
+        }
+
+        /// <summary>(Info) A per-thread slot that grows with the largest message, when the code runs per unit of work.</summary>
+        private static void ReportPerThreadGrowth(OperationAnalysisContext context, IFieldReferenceOperation reference, bool threadLocalSlot, HandlerRecognizer handlers, string growth)
+        {
+            var code = handlers.Classify(reference, context.CancellationToken);
+            if (!code.RunsPerUnitOfWork)
+            {
+                return;
+            }
+
+            var field = reference.Field;
+            var holder = threadLocalSlot ? "the ThreadLocal '" + field.Name + "'" : "the [ThreadStatic] '" + field.Name + "'";
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.MEM011_BufferEscapes,
+                reference.Syntax.GetLocation(),
+                DiagnosticSeverity.Info,
+                additionalLocations: null,
+                properties: null,
+                "Code " + code.Describe(),
+                field.Name,
+                holder + " " + growth));
+        }
+
+        /// <summary>A relational comparison with a constant (`n &gt; MaxCached`): the method caps what it keeps.</summary>
+        private static bool ComparesWithAConstant(IOperation root)
+            => root.Descendants().OfType<IBinaryOperation>().Any(b =>
+                b.OperatorKind is BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual or BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
+                && (b.LeftOperand.ConstantValue.HasValue ^ b.RightOperand.ConstantValue.HasValue));
 
         /// <summary>The parent of a slice as the user wrote it (`buffer`, `ea.Body`, `_pool`).</summary>
         private static string Describe(IOperation? parent)

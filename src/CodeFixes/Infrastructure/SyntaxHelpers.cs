@@ -1,4 +1,6 @@
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -26,12 +28,99 @@ namespace MemoryRetention.CodeFixes.Infrastructure
                         SyntaxFactory.SingletonSeparatedList(
                             SyntaxFactory.VariableDeclarator(name).WithInitializer(
                                 SyntaxFactory.EqualsValueClause(SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(value)))))))
-                .WithModifiers(SyntaxFactory.TokenList(SyntaxFactory.Token(SyntaxKind.PrivateKeyword), SyntaxFactory.Token(SyntaxKind.ConstKeyword)))
-                .WithLeadingTrivia(SyntaxFactory.Comment("// " + comment), EndOfLine(type))
-                .WithTrailingTrivia(EndOfLine(type))
-                .WithAdditionalAnnotations(Formatter.Annotation);
-            return type.WithMembers(type.Members.Insert(0, constant));
+                .WithModifiers(SyntaxFactory.TokenList(SyntaxFactory.Token(SyntaxKind.PrivateKeyword), SyntaxFactory.Token(SyntaxKind.ConstKeyword)));
+            return InsertFirstMember(type, constant, comment);
         }
+
+        /// <summary>
+        /// Inserts <paramref name="member"/> as the first member of <paramref name="type"/>, on its own line(s) and
+        /// annotated for the formatter: after a <c>// comment</c> line when <paramref name="comment"/> is given. The line
+        /// ending is <paramref name="endOfLine"/>, else the document's (<see cref="EndOfLine"/> of <paramref name="type"/>).
+        /// </summary>
+        public static TypeDeclarationSyntax InsertFirstMember(TypeDeclarationSyntax type, MemberDeclarationSyntax member, string? comment = null, SyntaxTrivia? endOfLine = null)
+        {
+            var eol = endOfLine ?? EndOfLine(type);
+            member = (comment is null
+                    ? member.WithLeadingTrivia(SyntaxFactory.ElasticMarker)
+                    : member.WithLeadingTrivia(SyntaxFactory.Comment("// " + comment), eol))
+                .WithTrailingTrivia(eol)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            return type.WithMembers(type.Members.Insert(0, member));
+        }
+
+        /// <summary>
+        /// <c>using var …</c> (<c>await using var …</c> when <paramref name="isAwait"/>) for a local declaration that has no
+        /// <c>using</c> yet; the statement keeps its leading trivia. A declaration that has one is returned unchanged.
+        /// </summary>
+        public static LocalDeclarationStatementSyntax WithUsing(LocalDeclarationStatementSyntax statement, bool isAwait)
+        {
+            if (!statement.UsingKeyword.IsKind(SyntaxKind.None))
+            {
+                return statement;
+            }
+
+            var withUsing = statement.WithoutLeadingTrivia().WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
+            if (isAwait)
+            {
+                withUsing = withUsing.WithAwaitKeyword(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space));
+            }
+
+            return withUsing.WithLeadingTrivia(statement.GetLeadingTrivia());
+        }
+
+        /// <summary>True when the method declaration around <paramref name="node"/> is <c>async</c>.</summary>
+        public static bool InAsyncMethod(SyntaxNode node)
+            => node.FirstAncestorOrSelf<MethodDeclarationSyntax>()?.Modifiers.Any(SyntaxKind.AsyncKeyword) == true;
+
+        /// <summary>The block body of a <c>while</c>/<c>for</c>/<c>foreach</c>/<c>do</c> loop; null for any other statement or a body without braces.</summary>
+        public static BlockSyntax? LoopBlock(StatementSyntax? loop) => loop switch
+        {
+            WhileStatementSyntax w => w.Statement as BlockSyntax,
+            ForStatementSyntax f => f.Statement as BlockSyntax,
+            ForEachStatementSyntax f => f.Statement as BlockSyntax,
+            DoStatementSyntax d => d.Statement as BlockSyntax,
+            _ => null,
+        };
+
+        public static bool IsLoop(StatementSyntax statement)
+            => statement is WhileStatementSyntax or ForStatementSyntax or ForEachStatementSyntax or DoStatementSyntax;
+
+        /// <summary>The node's text without white space: two spellings of the same expression compare equal.</summary>
+        public static string Normalize(SyntaxNode node) => new string(node.ToString().Where(c => !char.IsWhiteSpace(c)).ToArray());
+
+        /// <summary>
+        /// A <c>static readonly</c> field variable of <paramref name="type"/> whose initializer is, but for white space,
+        /// <paramref name="normalizedInitializer"/> (see <see cref="Normalize"/>): one a previous fix at another site made.
+        /// </summary>
+        public static VariableDeclaratorSyntax? StaticReadonlyFieldWithInitializer(TypeDeclarationSyntax type, string normalizedInitializer)
+            => type.Members.OfType<FieldDeclarationSyntax>()
+                .Where(f => f.Modifiers.Any(SyntaxKind.StaticKeyword) && f.Modifiers.Any(SyntaxKind.ReadOnlyKeyword))
+                .SelectMany(f => f.Declaration.Variables)
+                .FirstOrDefault(v => v.Initializer is not null && Normalize(v.Initializer.Value) == normalizedInitializer);
+
+        /// <summary>
+        /// A name derived from <paramref name="baseName"/> (then <c>baseName1</c>, <c>baseName2</c>…) that no symbol in
+        /// scope at <paramref name="position"/> uses, nor a variable declared in <paramref name="declaredIn"/>.
+        /// </summary>
+        public static string UniqueLocalName(SemanticModel model, int position, string baseName, SyntaxNode? declaredIn = null)
+        {
+            var candidate = baseName;
+            for (var i = 1; model.LookupSymbols(position, name: candidate).Length > 0
+                || declaredIn?.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == candidate) == true; i++)
+            {
+                candidate = baseName + i;
+            }
+
+            return candidate;
+        }
+
+        /// <summary>The document with <paramref name="newRoot"/>, formatted where the fix annotated it.</summary>
+        public static Task<Document> FormatAsync(Document document, SyntaxNode newRoot, CancellationToken cancellationToken)
+            => FormatAsync(document.WithSyntaxRoot(newRoot), cancellationToken);
+
+        /// <summary>The document formatted where the fix annotated it (<see cref="Formatter.Annotation"/>).</summary>
+        public static Task<Document> FormatAsync(Document changed, CancellationToken cancellationToken)
+            => Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken);
 
         /// <summary>Adds <c>using ns;</c> to the compilation unit when it is missing.</summary>
         public static CompilationUnitSyntax EnsureUsing(CompilationUnitSyntax root, string ns)

@@ -5,15 +5,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
-    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
-using VerifyMEM030 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.EventSubscriptionAnalyzer,
-    MemoryRetention.CodeFixes.EventSubscriptionCodeFix>;
-using VerifyCollections = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.GrowingCollectionAnalyzer,
-    MemoryRetention.CodeFixes.GrowingCollectionCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Reachability
 {

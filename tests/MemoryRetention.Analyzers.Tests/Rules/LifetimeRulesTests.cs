@@ -1,12 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyCollections = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.GrowingCollectionAnalyzer,
-    MemoryRetention.CodeFixes.GrowingCollectionCodeFix>;
-using VerifyMEM040 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.CaptiveScopedServiceAnalyzer,
-    MemoryRetention.CodeFixes.CaptiveScopedServiceCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -15,14 +9,7 @@ namespace MemoryRetention.Analyzers.Tests.Rules
     {
         private static readonly string[] Ef = Packages.Of(Packages.EntityFramework, Packages.Hosting);
 
-        private const string Model = @"
-public sealed class Order { public int Id { get; set; } }
-public sealed class AppDbContext : Microsoft.EntityFrameworkCore.DbContext
-{
-    public AppDbContext(Microsoft.EntityFrameworkCore.DbContextOptions<AppDbContext> options) : base(options) { }
-    public Microsoft.EntityFrameworkCore.DbSet<Order> Orders => Set<Order>();
-}
-";
+        private const string Model = Sources.EfOrders;
 
         [Fact]
         public Task MEM040_RegisteredSingletonThatIsNoHandler_KeepsADbContext()

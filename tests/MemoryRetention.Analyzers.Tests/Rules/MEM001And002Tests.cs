@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyCollections = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.GrowingCollectionAnalyzer,
-    MemoryRetention.CodeFixes.GrowingCollectionCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

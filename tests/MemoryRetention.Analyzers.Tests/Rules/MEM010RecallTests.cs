@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM010 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferAnalyzer,
-    MemoryRetention.CodeFixes.LargeObjectHeapAllocationCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

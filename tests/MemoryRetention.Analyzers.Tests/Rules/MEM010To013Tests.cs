@@ -1,18 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM010 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferAnalyzer,
-    MemoryRetention.CodeFixes.LargeObjectHeapAllocationCodeFix>;
-using VerifyMEM011 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferEscapeAnalyzer,
-    MemoryRetention.CodeFixes.BufferEscapeCodeFix>;
-using VerifyMEM012 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferAnalyzer,
-    MemoryRetention.CodeFixes.MemoryStreamPerInvocationCodeFix>;
-using VerifyMEM013 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferAnalyzer,
-    MemoryRetention.CodeFixes.PoolMisuseCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -3,9 +3,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyMEM011 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferEscapeAnalyzer,
-    MemoryRetention.CodeFixes.BufferEscapeCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -376,5 +373,131 @@ public sealed class Suppressed : IConsumer<Msg>
         return Task.CompletedTask;
     }
 }", Packages.MassTransit);
+
+        [Fact]
+        public async Task PerThreadArraysReplacedByLargerOnes_NeverCapped_AreInfo()
+        {
+            var test = VerifyMEM011.CreateTest(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using RabbitMQ.Client;
+
+public sealed class OrdersConsumer : AsyncDefaultBasicConsumer
+{
+    [ThreadStatic] private static byte[] t_buffer;
+    private static readonly ThreadLocal<char[]> Chars = new ThreadLocal<char[]>();
+
+    public OrdersConsumer(IChannel channel) : base(channel) { }
+
+    public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        if ({|#0:t_buffer|} == null || t_buffer.Length < body.Length)
+        {
+            t_buffer = new byte[body.Length];                                       // grows to the largest delivery, per thread
+        }
+
+        body.Span.CopyTo(t_buffer);
+        var chars = {|#1:Chars|}.Value;
+        if (chars == null || chars.Length < body.Length * 2)
+        {
+            chars = new char[body.Length * 2];
+            Chars.Value = chars;
+        }
+
+        return Task.CompletedTask;
+    }
+}", Packages.RabbitMQ, null, System.Array.Empty<string>());
+            const string Why = "is replaced by a larger array whenever a message needs more and never shrinks, so every pool thread keeps an array as large as the largest message it ever handled; cap it (do not keep arrays above a limit)";
+            test.ExpectedDiagnostics.Add(new DiagnosticResult(Descriptors.MEM011_BufferEscapes).WithLocation(0).WithSeverity(DiagnosticSeverity.Info)
+                .WithArguments("Code in RabbitMQ consumer 'OrdersConsumer.HandleBasicDeliverAsync'", "t_buffer", "the [ThreadStatic] 't_buffer' " + Why));
+            test.ExpectedDiagnostics.Add(new DiagnosticResult(Descriptors.MEM011_BufferEscapes).WithLocation(1).WithSeverity(DiagnosticSeverity.Info)
+                .WithArguments("Code in RabbitMQ consumer 'OrdersConsumer.HandleBasicDeliverAsync'", "Chars", "the ThreadLocal 'Chars' " + Why));
+            await test.RunAsync();
+        }
+
+        [Fact]
+        public Task PerThreadArrays_CappedOrFixedSize_AreNotFlagged()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { public byte[] Body { get; set; } }
+
+public sealed class Capped : IConsumer<Msg>
+{
+    private const int MaxCached = 64 * 1024;
+    [ThreadStatic] private static byte[] t_buffer;
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var needed = context.Message.Body.Length;
+        var buffer = needed > MaxCached ? new byte[needed] : (t_buffer ??= new byte[MaxCached]);   // large ones are not kept
+        buffer[0] = 1;
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Clamped : IConsumer<Msg>
+{
+    [ThreadStatic] private static byte[] t_buffer;
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        if (t_buffer == null) t_buffer = new byte[Math.Min(context.Message.Body.Length, 4096)];
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Fixed : IConsumer<Msg>
+{
+    private static readonly ThreadLocal<byte[]> Scratch = new ThreadLocal<byte[]>();
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        var scratch = Scratch.Value;
+        if (scratch == null) { scratch = new byte[4096]; Scratch.Value = scratch; }    // one fixed size per thread
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class Dropped : IConsumer<Msg>
+{
+    [ThreadStatic] private static byte[] t_buffer;
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        if (t_buffer == null || t_buffer.Length < context.Message.Body.Length) t_buffer = new byte[context.Message.Body.Length];
+        t_buffer[0] = 1;
+        t_buffer = null;                                                            // not kept
+        return Task.CompletedTask;
+    }
+}", Packages.MassTransit);
+
+        [Fact]
+        public Task IncompleteCode_PerThreadArraysAndTaskRun_DoesNotCrash()
+            => VerifyMEM011.NoCrashAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using MassTransit;
+
+public sealed class Msg { }
+
+public sealed class Consumer : IConsumer<Msg>
+{
+    [ThreadStatic] private static byte[] t_buffer;
+    private static readonly ThreadLocal<byte[]> Slot = new ThreadLocal<byte[]>();
+
+    public Task Consume(ConsumeContext<Msg> context)
+    {
+        t_buffer = new byte[];
+        Slot.Value = new byte[context.];
+        if (t_buffer.Length < ) t_buffer = new byte[Missing];
+        _ = Task.Run(async () => { while (!context.CancellationToken.) { await Task.Delay( } );
+        _ = Task.Run(;
+", Packages.MassTransit);
     }
 }

@@ -3,12 +3,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyMEM013 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.BufferAnalyzer,
-    MemoryRetention.CodeFixes.PoolMisuseCodeFix>;
-using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
-    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -273,5 +267,21 @@ public static class WithOptions
         services.AddSingleton<RecyclableMemoryStreamManager>();                                 // built with the registered options
     }
 }", Packages.Of(Packages.Hosting, Packages.RecyclableMemoryStream));
+
+        [Fact]
+        public Task IncompleteCode_ManagerRegistrations_DoesNotCrash()
+            => VerifyMEM013.NoCrashAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IO;
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<RecyclableMemoryStreamManager>(;
+        services.AddSingleton(sp => new RecyclableMemoryStreamManager(
+        services.AddSingleton<>();
+        services.TryAddSingleton(new RecyclableMemoryStreamManager.Options { MaximumSmallPoolFreeBytes = });
+", Packages.Of(Packages.Hosting, Packages.RecyclableMemoryStream));
     }
 }

@@ -3,9 +3,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
-    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -4,9 +4,6 @@ using MemoryRetention.Analyzers.Tests.Verifiers;
 using MemoryRetention.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
-using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
-    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

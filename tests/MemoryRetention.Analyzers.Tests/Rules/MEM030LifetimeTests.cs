@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM030 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.EventSubscriptionAnalyzer,
-    MemoryRetention.CodeFixes.EventSubscriptionCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM030 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.EventSubscriptionAnalyzer,
-    MemoryRetention.CodeFixes.EventSubscriptionCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -841,6 +838,48 @@ public sealed class RpcHandler : IRequestHandler<Ping, int>
         return result;
     }
 }", Packages.Of(Packages.RabbitMQ, Packages.MediatR));
+
+        [Fact]
+        public Task RabbitConsumerPerLoopIterationOrWolverineMessage_NeverCancelled_IsFlagged()
+            => VerifyMEM030.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+public sealed record Lookup(string Key);
+
+public sealed class Poller : BackgroundService
+{
+    private readonly IChannel _channel;
+    public Poller(IChannel channel) => _channel = channel;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var consumer = new AsyncEventingBasicConsumer(_channel);               // one more consumer per iteration
+            {|MEM030:consumer.ReceivedAsync += (sender, delivery) => Task.CompletedTask|};
+            await _channel.BasicConsumeAsync(""status"", true, consumer, stoppingToken);
+            await Task.Delay(1000, stoppingToken);
+        }
+    }
+}
+
+public sealed class LookupHandler                                                  // Wolverine: found by convention
+{
+    private readonly IChannel _channel;
+    public LookupHandler(IChannel channel) => _channel = channel;
+
+    public async Task Handle(Lookup message)
+    {
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        {|MEM030:consumer.ReceivedAsync += (sender, delivery) => { Console.WriteLine(message.Key); return Task.CompletedTask; }|};
+        await _channel.BasicConsumeAsync(""amq.rabbitmq.reply-to"", true, consumer);
+    }
+}", Packages.Of(Packages.RabbitMQ, Packages.Hosting, Packages.Wolverine));
 
         [Fact]
         public Task RabbitConsumerPerRpcCall_LookAlikes_AreNotFlagged()

@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyHandles = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
-    MemoryRetention.CodeFixes.TokenRegistrationCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -223,5 +220,27 @@ public static class Setup
         RecurringJob.AddOrUpdate<Export>(""export"", job => job.Run(), Cron.Daily());
     }
 }", Packages.Of(Packages.Hangfire, Packages.Hosting));
+
+        [Fact]
+        public Task HangfireJobsPlainCancellationTokenParameter_IsPerJob_NotFlagged()
+            => VerifyHandles.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Hangfire;
+
+public sealed class Export
+{
+    public async Task Run(int id, CancellationToken cancellationToken)           // Hangfire passes a token of its own per job
+    {
+        cancellationToken.Register(() => Console.WriteLine(id));
+        await Task.Delay(10, cancellationToken);
+    }
+}
+
+public static class Schedules
+{
+    public static void Enqueue() => BackgroundJob.Enqueue<Export>(job => job.Run(42, CancellationToken.None));
+}", Packages.Hangfire);
     }
 }

@@ -1,15 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyHandles = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
-    MemoryRetention.CodeFixes.TokenRegistrationCodeFix>;
-using VerifyMEM032 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
-    MemoryRetention.CodeFixes.LinkedTokenSourceCodeFix>;
-using VerifyMEM033 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.SubscriptionHandleAnalyzer,
-    MemoryRetention.CodeFixes.TimerCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

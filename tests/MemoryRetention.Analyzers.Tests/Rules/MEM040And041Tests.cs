@@ -1,12 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM040 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.CaptiveScopedServiceAnalyzer,
-    MemoryRetention.CodeFixes.CaptiveScopedServiceCodeFix>;
-using VerifyMEM041 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.ScopeReusedAcrossIterationsAnalyzer,
-    MemoryRetention.CodeFixes.ScopeReusedAcrossIterationsCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -14,14 +8,7 @@ namespace MemoryRetention.Analyzers.Tests.Rules
     {
         private static readonly string[] Ef = Packages.Of(Packages.EntityFramework, Packages.Hosting, Packages.Caching);
 
-        private const string Model = @"
-public sealed class Order { public int Id { get; set; } }
-public sealed class AppDbContext : Microsoft.EntityFrameworkCore.DbContext
-{
-    public AppDbContext(Microsoft.EntityFrameworkCore.DbContextOptions<AppDbContext> options) : base(options) { }
-    public Microsoft.EntityFrameworkCore.DbSet<Order> Orders => Set<Order>();
-}
-";
+        private const string Model = Sources.EfOrders;
 
         // ---------------------------------------------------------------- MEM040
 

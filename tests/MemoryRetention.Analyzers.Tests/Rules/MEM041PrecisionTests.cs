@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM041 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.ScopeReusedAcrossIterationsAnalyzer,
-    MemoryRetention.CodeFixes.ScopeReusedAcrossIterationsCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {
@@ -12,14 +9,7 @@ namespace MemoryRetention.Analyzers.Tests.Rules
     {
         private static readonly string[] Ef = Packages.Of(Packages.EntityFramework, Packages.Hosting, Packages.Caching);
 
-        private const string Model = @"
-public sealed class Order { public int Id { get; set; } }
-public sealed class AppDbContext : Microsoft.EntityFrameworkCore.DbContext
-{
-    public AppDbContext(Microsoft.EntityFrameworkCore.DbContextOptions<AppDbContext> options) : base(options) { }
-    public Microsoft.EntityFrameworkCore.DbSet<Order> Orders => Set<Order>();
-}
-public interface IClock { System.DateTime Now { get; } }
+        private const string Model = Sources.EfOrders + @"public interface IClock { System.DateTime Now { get; } }
 public sealed class Clock : IClock { public System.DateTime Now => System.DateTime.UtcNow; }
 public interface ITicker { System.DateTime Now { get; } }
 public sealed class Ticker : ITicker { public System.DateTime Now => System.DateTime.UtcNow; }

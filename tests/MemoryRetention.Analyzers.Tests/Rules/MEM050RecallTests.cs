@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM050 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UnboundedQueueAnalyzer,
-    MemoryRetention.CodeFixes.UnboundedQueueCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

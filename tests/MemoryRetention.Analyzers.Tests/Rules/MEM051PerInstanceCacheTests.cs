@@ -1,12 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
-    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
-using VerifyMEM051 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UnboundedCacheEntryAnalyzer,
-    MemoryRetention.CodeFixes.UnboundedCacheEntryCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

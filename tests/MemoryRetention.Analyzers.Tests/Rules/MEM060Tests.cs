@@ -1,12 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM060 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.XmlSerializerAnalyzer,
-    MemoryRetention.CodeFixes.XmlSerializerCodeFix>;
-using VerifyMEM001 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.GrowingCollectionAnalyzer,
-    MemoryRetention.CodeFixes.GrowingCollectionCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -3,9 +3,6 @@ using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
-using VerifyMEM062 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.NativeMemoryAnalyzer,
-    MemoryRetention.CodeFixes.NativeMemoryCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM063 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.StringInternAnalyzer,
-    MemoryRetention.CodeFixes.StringInternCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

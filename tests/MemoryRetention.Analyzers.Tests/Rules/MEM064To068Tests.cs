@@ -1,24 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM064 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.LibraryRegistryAnalyzer,
-    MemoryRetention.CodeFixes.ServiceProviderPerUnitOfWorkCodeFix>;
-using VerifyMEM065 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.LibraryRegistryAnalyzer,
-    MemoryRetention.CodeFixes.MeterOrActivitySourceCodeFix>;
-using VerifyMEM066 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.LibraryRegistryAnalyzer,
-    MemoryRetention.CodeFixes.LoggerFactoryPerUnitOfWorkCodeFix>;
-using VerifyMEM067 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.LibraryRegistryAnalyzer,
-    MemoryRetention.CodeFixes.ReloadingConfigurationCodeFix>;
-using VerifyMEM068 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.DbContextConfigurationAnalyzer,
-    MemoryRetention.CodeFixes.DbContextInternalServiceProviderCodeFix>;
-using VerifyMEM020 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.UndisposedHandlerDisposableAnalyzer,
-    MemoryRetention.CodeFixes.UndisposedHandlerDisposableCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

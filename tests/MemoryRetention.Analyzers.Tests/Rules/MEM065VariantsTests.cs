@@ -1,9 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyMEM065 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.LibraryRegistryAnalyzer,
-    MemoryRetention.CodeFixes.MeterOrActivitySourceCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

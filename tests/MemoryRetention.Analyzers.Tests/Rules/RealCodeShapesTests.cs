@@ -1,12 +1,6 @@
 using System.Threading.Tasks;
 using MemoryRetention.Analyzers.Tests.Verifiers;
 using Xunit;
-using VerifyCollections = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.GrowingCollectionAnalyzer,
-    MemoryRetention.CodeFixes.GrowingCollectionCodeFix>;
-using VerifyMEM040 = MemoryRetention.Analyzers.Tests.Verifiers.Verify<
-    MemoryRetention.Analyzers.Rules.CaptiveScopedServiceAnalyzer,
-    MemoryRetention.CodeFixes.CaptiveScopedServiceCodeFix>;
 
 namespace MemoryRetention.Analyzers.Tests.Rules
 {

@@ -14,11 +14,16 @@ namespace MemoryRetention.Analyzers.Tests.Verifiers
     /// <summary>
     /// The test entry point for a rule: diagnostics are written as markup in the source (<c>{|MEM020:…|}</c>),
     /// framework types come from real packages (<see cref="Packages"/>), and every fix test also runs Fix All.
+    /// Each rule's verifier is named once in RuleVerifiers.cs (<c>VerifyMEM020.DiagnosticsAsync(…)</c>); only static members.
     /// </summary>
-    public static class Verify<TAnalyzer, TCodeFix>
+    public abstract class Verify<TAnalyzer, TCodeFix>
         where TAnalyzer : DiagnosticAnalyzer, new()
         where TCodeFix : CodeFixProvider, new()
     {
+        protected Verify()
+        {
+        }
+
         /// <summary>Asserts exactly the diagnostics marked up in <paramref name="source"/>.</summary>
         public static Task DiagnosticsAsync(string source, string[] packages, params string[] additionalSources)
             => DiagnosticsWithConfigAsync(source, packages, null, additionalSources);
