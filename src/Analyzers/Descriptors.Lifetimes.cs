@@ -38,10 +38,10 @@ namespace MemoryRetention.Analyzers
 
         public static readonly DiagnosticDescriptor MEM051_UnboundedCacheEntry = Create(
             RuleIds.UnboundedCacheEntry,
-            title: "A cache entry added per invocation has no expiration",
-            messageFormat: "{0}; entries keyed by per-message data accumulate for the life of the process",
+            title: "A cache grows for the process: entries added per invocation never expire, or a cache created per instance is never disposed",
+            messageFormat: "{0}",
             category: Categories.Reliability,
             severity: DiagnosticSeverity.Warning,
-            description: "IMemoryCache keeps an entry until it expires, is evicted for size, or is removed. Entries a handler adds without an absolute or sliding expiration (or with CacheItemPriority.NeverRemove) stay for the process.");
+            description: "IMemoryCache keeps an entry until it expires, is evicted for size, or is removed. Entries a handler adds without an absolute or sliding expiration (or with CacheItemPriority.NeverRemove) stay for the process. A System.Runtime.Caching MemoryCache created per instance and never disposed is rooted by its own timers and handles, with all its entries.");
     }
 }

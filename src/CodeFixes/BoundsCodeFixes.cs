@@ -9,7 +9,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
 
 namespace MemoryRetention.CodeFixes
 {
@@ -152,6 +154,7 @@ namespace MemoryRetention.CodeFixes
     public sealed class UnboundedCacheEntryCodeFix : CodeFixBase
     {
         public const string EquivalenceKey = "MEM051_AddExpiration";
+        public const string DisposeKey = "MEM051_DisposeWithOwner";
         private const string ConstantName = "CacheEntryLifetimeMinutes";
 
         public UnboundedCacheEntryCodeFix()
@@ -165,10 +168,80 @@ namespace MemoryRetention.CodeFixes
             {
                 site.Register("Add an absolute expiration", EquivalenceKey);
             }
+            else if (site.HasProperty(PerInstanceCache.DisposeMemberProperty)
+                && DisposePlan(site.Node, site.Diagnostic, site.Model, site.CancellationToken) is not null)
+            {
+                site.Register("Dispose the cache with its owner", DisposeKey);
+            }
+        }
+
+        /// <summary>
+        /// MEM051 per instance: a System.Runtime.Caching MemoryCache created once per instance (initializer or constructor)
+        /// is disposed in the type's <c>Dispose</c> (an existing one, or a new one with <c>IDisposable</c>: DI disposes
+        /// scoped and transient services, and consumers and jobs resolved from a scope, with their scope). Offered only
+        /// when the type has one declaration, can take a Dispose (no inherited one it would hide), and uses the member
+        /// only as the receiver of its own calls (never passes, returns or stores it: nothing else may still need it).
+        /// </summary>
+        private static (ClassDeclarationSyntax Type, INamedTypeSymbol TypeSymbol, ISymbol Member)? DisposePlan(SyntaxNode node, Diagnostic diagnostic, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (!diagnostic.Properties.TryGetValue(PerInstanceCache.DisposeMemberProperty, out var name) || name is null
+                || node.FirstAncestorOrSelf<ClassDeclarationSyntax>() is not { } type
+                || model.GetDeclaredSymbol(type, cancellationToken) is not INamedTypeSymbol typeSymbol
+                || typeSymbol.DeclaringSyntaxReferences.Length != 1
+                || !DisposeHelpers.CanAddDispose(typeSymbol)
+                || typeSymbol.GetMembers(name).FirstOrDefault(m => m is IFieldSymbol or IPropertySymbol) is not { } member)
+            {
+                return null;
+            }
+
+            foreach (var identifier in type.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (identifier.Identifier.ValueText != name
+                    || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, member))
+                {
+                    continue;
+                }
+
+                SyntaxNode use = identifier.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } thisAccess && thisAccess.Name == identifier ? thisAccess : identifier;
+                var receiver = use.Parent switch
+                {
+                    MemberAccessExpressionSyntax access when access.Expression == use => true,
+                    ConditionalAccessExpressionSyntax conditional when conditional.Expression == use => true,
+                    AssignmentExpressionSyntax assignment when assignment.Left == use && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) => true,
+                    _ => false,
+                };
+                if (!receiver)
+                {
+                    return null;
+                }
+            }
+
+            return (type, typeSymbol, member);
+        }
+
+        private static async Task<Document> ApplyDisposeAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (model is null || DisposePlan(node, diagnostic, model, cancellationToken) is not { } plan)
+            {
+                return document;
+            }
+
+            var memberType = plan.Member is IFieldSymbol field ? field.Type : ((IPropertySymbol)plan.Member).Type;
+            var access = memberType.NullableAnnotation == NullableAnnotation.Annotated ? "?." : ".";
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            DisposeHelpers.AddToDispose(editor, plan.Type, plan.TypeSymbol, SyntaxFactory.ParseStatement(plan.Member.Name + access + "Dispose();").WithAdditionalAnnotations(Formatter.Annotation), cancellationToken);
+            var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         protected override async Task<Document> FixAsync(Document document, SyntaxNode node, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
+            if (diagnostic.Properties.ContainsKey(PerInstanceCache.DisposeMemberProperty))
+            {
+                return await ApplyDisposeAsync(document, node, diagnostic, cancellationToken).ConfigureAwait(false);
+            }
+
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) as CompilationUnitSyntax;
             var invocation = node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
             var type = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();

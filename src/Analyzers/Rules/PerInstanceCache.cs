@@ -17,8 +17,11 @@ namespace MemoryRetention.Analyzers.Rules
     /// handlers) and stays reachable until <c>Dispose</c>: one cache, with every entry it holds, per message, forever.
     /// A creation held in a local is MEM020's (an undisposed disposable): one finding per object.
     /// </summary>
-    internal static class PerInstanceCache
+    public static class PerInstanceCache
     {
+        /// <summary>Diagnostic property: the member the fix disposes in its type's <c>Dispose</c>.</summary>
+        public const string DisposeMemberProperty = "disposeMember";
+
         public static void Analyze(OperationAnalysisContext context, IObjectCreationOperation creation, HandlerRecognizer handlers)
         {
             ISymbol? member = OperationTree.OuterConversion(creation).Parent switch
@@ -41,9 +44,20 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
+            // The fix disposes it with its owner: only for an instance member created once per instance (its
+            // initializer or a constructor), so that Dispose releases the only cache the instance ever had.
+            var properties = System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty;
+            if (!member.IsStatic
+                && (OperationTree.OuterConversion(creation).Parent is IFieldInitializerOperation or IPropertyInitializerOperation
+                    || (OperationTree.Root(creation) is IConstructorBodyOperation && Ownership.ContainingFunction(creation) is null)))
+            {
+                properties = properties.Add(DisposeMemberProperty, member.Name);
+            }
+
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.MEM051_UnboundedCacheEntry,
                 creation.Syntax.GetLocation(),
+                properties,
                 "The System.Runtime.Caching MemoryCache in '" + member.Name + "' is created " + code.Describe()
                 + " and never disposed: its timers, GC handles and AppDomain event handlers keep every instance alive"));
         }

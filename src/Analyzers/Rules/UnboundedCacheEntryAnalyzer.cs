@@ -221,7 +221,8 @@ namespace MemoryRetention.Analyzers.Rules
                 Descriptors.MEM051_UnboundedCacheEntry,
                 invocation.Syntax.GetLocation(),
                 properties,
-                "The cache entry added " + code.Describe() + " has no " + (expirationMissing ? "expiration" + detail : detail)));
+                "The cache entry added " + code.Describe() + " has no " + (expirationMissing ? "expiration" + detail : detail)
+                + "; entries keyed by per-message data accumulate for the life of the process"));
         }
 
         private enum Expiration
@@ -339,7 +340,7 @@ namespace MemoryRetention.Analyzers.Rules
                         c.ReportDiagnostic(Diagnostic.Create(
                             Descriptors.MEM051_UnboundedCacheEntry,
                             pair.Value.Syntax.GetLocation(),
-                            "The MemoryCache in '" + pair.Key.Name + "' has no SizeLimit while handler code adds entries to it"));
+                            "The MemoryCache in '" + pair.Key.Name + "' has no SizeLimit while handler code adds entries to it; entries keyed by per-message data accumulate for the life of the process"));
                     }
                 }
             });

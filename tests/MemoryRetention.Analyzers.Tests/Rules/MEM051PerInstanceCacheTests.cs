@@ -152,6 +152,121 @@ public sealed class LocalCacheConsumer : IConsumer<OrderPlaced>
 }";
 
         [Fact]
+        public Task Fix_DisposesTheCacheWithItsOwner_NewOrExistingDispose_FixAll()
+            => VerifyMEM051.FixAsync(@"
+using System.Runtime.Caching;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class PriceLookup
+{
+    private readonly MemoryCache _prices;
+    private readonly MemoryCache _rates = {|MEM051:new MemoryCache(""rates"")|};
+
+    public PriceLookup()
+    {
+        // one per scope
+        _prices = {|MEM051:new MemoryCache(""prices"")|};
+    }
+
+    public object Get(string sku) => _prices.Get(sku) ?? this._rates.Get(sku);
+}
+
+public sealed class Session : System.IDisposable
+{
+    private readonly System.IO.MemoryStream _buffer = new System.IO.MemoryStream();
+    private MemoryCache? Seen { get; } = {|MEM051:new MemoryCache(""seen"")|};
+    public bool Known(string id) => Seen?.Contains(id) == true;
+
+    public void Dispose() => _buffer.Dispose();
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddScoped<PriceLookup>();
+        services.AddTransient<Session>();
+    }
+}", @"
+using System.Runtime.Caching;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class PriceLookup : System.IDisposable
+{
+    private readonly MemoryCache _prices;
+    private readonly MemoryCache _rates = new MemoryCache(""rates"");
+
+    public PriceLookup()
+    {
+        // one per scope
+        _prices = new MemoryCache(""prices"");
+    }
+
+    public object Get(string sku) => _prices.Get(sku) ?? this._rates.Get(sku);
+
+    public void Dispose()
+    {
+        _rates.Dispose();
+        _prices.Dispose();
+    }
+}
+
+public sealed class Session : System.IDisposable
+{
+    private readonly System.IO.MemoryStream _buffer = new System.IO.MemoryStream();
+    private MemoryCache? Seen { get; } = new MemoryCache(""seen"");
+    public bool Known(string id) => Seen?.Contains(id) == true;
+
+    public void Dispose()
+    {
+        _buffer.Dispose();
+        Seen?.Dispose();
+    }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddScoped<PriceLookup>();
+        services.AddTransient<Session>();
+    }
+}", Frameworks);
+
+        [Fact]
+        public async Task NoFix_WhenTheCacheIsHandedOut_OrCreatedPerRun()
+        {
+            const string source = @"
+using System.Threading;
+using System.Threading.Tasks;
+using System.Runtime.Caching;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+public sealed class Shared
+{
+    private readonly MemoryCache _cache = {|MEM051:new MemoryCache(""shared"")|};
+    public ObjectCache Cache => _cache;                             // handed out: someone else may still use it
+}
+
+public sealed class RefreshJob : IJob
+{
+    private MemoryCache? _work;
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        _work = {|MEM051:new MemoryCache(""work"")|};                   // per run: Dispose would release only the last one
+        return default;
+    }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services) => services.AddScoped<Shared>();
+}";
+            await VerifyMEM051.FixAsync(source, source, Frameworks);
+        }
+
+        [Fact]
         public Task PerInstanceCache_IncompleteCode_DoesNotCrash()
             => VerifyMEM051.NoCrashAsync(@"
 using System.Runtime.Caching;
