@@ -161,7 +161,7 @@ namespace MemoryRetention.Analyzers.Rules
                 var owner = field.ContainingType;
                 var handlerType = handlers.GetHandlerType(owner);
                 var perMessage = handlerType is { Lifetime: HandlerLifetime.PerInvocation } || handlers.IsRegisteredScoped(owner);
-                if (!perMessage || MentionedInDispose(owner, field.Name, context.CancellationToken))
+                if (!perMessage || MemberDisposal.DisposedByItsType(owner, field.Name, context.CancellationToken))
                 {
                     return;
                 }
@@ -241,32 +241,6 @@ namespace MemoryRetention.Analyzers.Rules
 
         private static bool IsFieldInitializer(IOperation creation)
             => OperationTree.OuterConversion(creation).Parent is IFieldInitializerOperation;
-
-        /// <summary>
-        /// True when a Dispose/DisposeAsync/Close method of the type mentions the field (a syntactic check, erring toward
-        /// "disposed": any mention counts).
-        /// </summary>
-        private static bool MentionedInDispose(INamedTypeSymbol type, string fieldName, CancellationToken cancellationToken)
-        {
-            foreach (var member in type.GetMembers())
-            {
-                if (member is not IMethodSymbol { Name: "Dispose" or "DisposeAsync" or "Close" or "DisposeAsyncCore" } method)
-                {
-                    continue;
-                }
-
-                foreach (var reference in method.DeclaringSyntaxReferences)
-                {
-                    var syntax = reference.GetSyntax(cancellationToken);
-                    if (syntax.DescendantNodes().OfType<IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == fieldName))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
 
         /// <summary><c>new ActivitySource("X").StartActivity()</c> / <c>new Meter("X").CreateCounter&lt;int&gt;("c")</c>.</summary>
         private static bool IsReceiverOfOwnCall(IOperation creation)

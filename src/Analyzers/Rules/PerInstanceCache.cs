@@ -39,7 +39,7 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var code = handlers.Classify(creation, context.CancellationToken);
-            if (!code.RunsPerUnitOfWork || DisposedByItsType(member, context.CancellationToken))
+            if (!code.RunsPerUnitOfWork || MemberDisposal.DisposedByItsType(member.ContainingType, member.Name, context.CancellationToken))
             {
                 return;
             }
@@ -61,40 +61,5 @@ namespace MemoryRetention.Analyzers.Rules
                 "The System.Runtime.Caching MemoryCache in '" + member.Name + "' is created " + code.Describe()
                 + " and never disposed: its timers, GC handles and AppDomain event handlers keep every instance alive"));
         }
-
-        /// <summary>
-        /// The member's type disposes it somewhere (<c>_cache.Dispose()</c>, <c>_cache?.Dispose()</c>,
-        /// <c>using (_cache)</c>): syntax only, read when a finding is about to be reported.
-        /// </summary>
-        private static bool DisposedByItsType(ISymbol member, System.Threading.CancellationToken cancellationToken)
-        {
-            foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
-            {
-                foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
-                {
-                    switch (node)
-                    {
-                        case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" } access }
-                            when NamesMember(access.Expression, member):
-                            return true;
-                        case ConditionalAccessExpressionSyntax { WhenNotNull: InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" } } } conditional
-                            when NamesMember(conditional.Expression, member):
-                            return true;
-                        case UsingStatementSyntax { Expression: { } used } when NamesMember(used, member):
-                            return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool NamesMember(ExpressionSyntax expression, ISymbol member) => expression switch
-        {
-            IdentifierNameSyntax name => name.Identifier.ValueText == member.Name,
-            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText == member.Name,
-            ParenthesizedExpressionSyntax parenthesized => NamesMember(parenthesized.Expression, member),
-            _ => false,
-        };
     }
 }

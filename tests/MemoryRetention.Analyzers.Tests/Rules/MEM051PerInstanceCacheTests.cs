@@ -98,6 +98,17 @@ public sealed class MaybeOwned : IDisposable
     public void Dispose() { _cache?.Dispose(); }
 }
 
+public sealed class ReleasedThroughAHelper : IDisposable                         // Dispose hands it to a helper that disposes it
+{
+    private readonly MemoryCache _cache = new MemoryCache(""helper"");
+    public void Dispose() => Release.All(_cache);
+}
+
+public static class Release
+{
+    public static void All(params IDisposable[] owned) { foreach (var o in owned) o.Dispose(); }
+}
+
 public sealed class Registry                                                   // a singleton: one cache for the process
 {
     private readonly MemoryCache _cache;
@@ -122,6 +133,7 @@ public static class Setup
     {
         services.AddScoped<OwnedCache>();
         services.AddScoped<MaybeOwned>();
+        services.AddScoped<ReleasedThroughAHelper>();
         services.AddScoped<ExtensionsCacheUser>();
         services.AddSingleton<Registry>();
     }
