@@ -459,8 +459,9 @@ namespace MemoryRetention.Analyzers.Rules
 
             for (var type = dictionary.TypeArguments[1] as INamedTypeSymbol; type is not null; type = type.BaseType)
             {
-                var ns = type.ContainingNamespace?.ToDisplayString();
-                if ((ns == "System" && type.Name == "Type") || (ns == "System.Reflection" && type.Name == "MemberInfo"))
+                // Compared by name parts: this runs at symbol start for every private collection field, so no display strings.
+                if (type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                    or { Name: "MemberInfo", ContainingNamespace: { Name: "Reflection", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } })
                 {
                     return true;
                 }
