@@ -6,7 +6,7 @@
 //! unit: of pooled builders kept
 //! invocations: 2,000
 //! flagged-at-least: 5MB
-//! fixed-at-most: 256KB
+//! fixed-at-most: 1.5MB
 //
 // A worker renders account statements with StringBuilders from a process-wide ObjectPool whose policy is the default
 // one: DefaultPooledObjectPolicy<StringBuilder> takes every builder back as it is, however large it grew. Most

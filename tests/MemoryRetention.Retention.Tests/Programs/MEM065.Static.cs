@@ -5,7 +5,7 @@
 //! unit: kept in the static meter list
 //! invocations: 20,000
 //! flagged-at-least: 4MB
-//! fixed-at-most: 400KB
+//! fixed-at-most: 2MB
 //
 // A BackgroundService on the Generic Host counts every order with a meter it creates per order. Every Meter goes into
 // the runtime's static list of meters until disposed, with its instruments.

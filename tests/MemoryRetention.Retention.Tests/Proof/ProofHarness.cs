@@ -311,8 +311,20 @@ namespace MemoryRetention.Retention.Tests.Proof
                         GC.EndNoGCRegion();
                     }
 
-                    RetentionHarness.ForceFullCollection();
-                    var heap = GC.GetTotalMemory(false) - start.Heap;
+                    // Background work of the host (tiered JIT, thread-pool and logging buffers) can hold a few hundred KB
+                    // for a moment: take the lowest of three settled readings, so only memory that stays reachable counts.
+                    var heap = long.MaxValue;
+                    for (var settle = 0; settle < 3; settle++)
+                    {
+                        if (settle > 0)
+                        {
+                            System.Threading.Thread.Sleep(100);
+                        }
+
+                        RetentionHarness.ForceFullCollection();
+                        heap = Math.Min(heap, GC.GetTotalMemory(false) - start.Heap);
+                    }
+
                     var assemblies = AppDomain.CurrentDomain.GetAssemblies().Length - start.Assemblies;
                     int tracked;
                     int alive;

@@ -173,7 +173,7 @@ namespace MemoryRetention.Retention.Tests.Proof
 
         public string Format(long value)
             => Measure is Measure.Heap or Measure.Allocated
-                ? (value / (1024.0 * 1024.0)).ToString("N1", CultureInfo.InvariantCulture) + " MB"
+                ? (Math.Max(0, value) / (1024.0 * 1024.0)).ToString("N1", CultureInfo.InvariantCulture) + " MB"
                 : value.ToString("N0", CultureInfo.InvariantCulture);
     }
 }
