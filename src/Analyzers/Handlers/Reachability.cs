@@ -232,15 +232,19 @@ namespace MemoryRetention.Analyzers.Handlers
                 return null;
             }
 
-            var registrations = _owner.Registrations;
-            if (registrations.Scoped.Contains(type.OriginalDefinition))
+            // The syntax-only name check first: a type no registration names costs no registration index.
+            if (RegistrationIndex.MayRegister(_compilation, type))
             {
-                return ("scope", "registered as scoped");
-            }
+                var registrations = _owner.Registrations;
+                if (registrations.Scoped.Contains(type.OriginalDefinition))
+                {
+                    return ("scope", "registered as scoped");
+                }
 
-            if (registrations.Transient.Contains(type.OriginalDefinition))
-            {
-                return ("resolution", "registered as transient");
+                if (registrations.Transient.Contains(type.OriginalDefinition))
+                {
+                    return ("resolution", "registered as transient");
+                }
             }
 
             if (_owner.GetHandlerType(type) is { Lifetime: HandlerLifetime.PerInvocation } handler)
@@ -754,7 +758,7 @@ namespace MemoryRetention.Analyzers.Handlers
             }
 
             // A visible DI registration decides which implementation an injected interface resolves to.
-            if (_owner.Registrations.Implementations.TryGetValue(service, out var registered) && !registered.IsEmpty)
+            if (RegistrationIndex.MayRegister(_compilation, service) && _owner.Registrations.Implementations.TryGetValue(service, out var registered) && !registered.IsEmpty)
             {
                 return registered.Contains(implementation);
             }
