@@ -107,6 +107,23 @@ namespace MemoryRetention.Robustness.Tests
         }
 
         [Fact]
+        public void PrivateHelper_CallersAreLookedForInItsOwnTreesOnly()
+        {
+            // The edit loop's question: the add in the edited Worker's private 'Remember' runs per work item because the
+            // worker loop calls it. Only the tree declaring Worker can call a private method: one tree is looked at,
+            // not the compilation's 201 (nor, for derived types, every tree's base lists).
+            var compilation = Runner.Compile(WorkerCorpus.Generate(200));
+            var recognizer = HandlerRecognizer.Create(compilation, null);
+            var tree = compilation.SyntaxTrees.Single(t => t.FilePath == "Worker0.cs");
+            var add = tree.GetRoot().DescendantNodes().OfType<AssignmentExpressionSyntax>().First(a => a.Left.ToString().StartsWith("Names[", System.StringComparison.Ordinal));
+            var code = recognizer.Classify(compilation.GetSemanticModel(tree).GetOperation(add)!);
+
+            Assert.Equal(HandlerCodeKind.ReachedPerUnitOfWork, code.Kind);
+            Assert.Contains("'Worker.Remember'", code.Describe(), System.StringComparison.Ordinal);
+            Assert.Equal(1, recognizer.Reachability.TreesVisited);
+        }
+
+        [Fact]
         public void CallerSearch_IndexAnswersAsTheWalkDoes()
         {
             // The compilation-wide index (built after the first questions) must find the same callers as the walk over

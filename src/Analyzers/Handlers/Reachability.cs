@@ -296,12 +296,18 @@ namespace MemoryRetention.Analyzers.Handlers
             // or base it calls through, or a derived type, or declares it): the others are never bound. In a large
             // compilation a common method name (Process, Handle, SendAsync) otherwise binds a site in every file, and the
             // IDE pays that for every new compilation, on every edit. Extension methods are called without naming their type.
-            var scope = method.IsExtensionMethod ? null : RelevantTypes(method, targets, cancellationToken);
+            // A private method is called only from inside its own type (a nested type's code included): only the trees
+            // declaring that type can hold a caller, and no derived type matters. (Most questions the rules ask in an
+            // edited document are about such helpers: the edit loop then looks at one tree, not every tree.)
+            var own = OwnTrees(method);
+            var scope = method.IsExtensionMethod ? null
+                : own is not null ? Scope(new[] { method.ContainingType.OriginalDefinition }, complete: true, namespaceFilter: false, cancellationToken)
+                : RelevantTypes(method, targets, cancellationToken);
             var edges = ImmutableArray.CreateBuilder<CallerEdge>();
             var bound = 0;
             foreach (var name in names)
             {
-                foreach (var (callee, call) in GetCalls(name, scope, ref bound, cancellationToken))
+                foreach (var (callee, call) in GetCalls(name, scope, own, ref bound, cancellationToken))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (callee is not null && targets.Contains(callee))
@@ -405,11 +411,14 @@ namespace MemoryRetention.Analyzers.Handlers
         /// list names one (unless static imports are in play). Stops after <see cref="MaxSitesPerMethod"/> bound sites
         /// for one question.
         /// </summary>
-        private List<(IMethodSymbol? Callee, BoundCall Call)> GetCalls(string name, RelevantTypeSet? scope, ref int bound, CancellationToken cancellationToken)
+        private List<(IMethodSymbol? Callee, BoundCall Call)> GetCalls(string name, RelevantTypeSet? scope, IReadOnlyList<SyntaxTree>? own, ref int bound, CancellationToken cancellationToken)
         {
             var result = new List<(IMethodSymbol?, BoundCall)>();
-            var scopeFilter = scope is not null && scope.Complete && !AnyGlobalUsingStatic(cancellationToken);
-            foreach (var site in CandidateSites(name, scope, scopeFilter, cancellationToken))
+
+            // In the own type's trees no static import can make an unqualified name elsewhere bind to a private member.
+            var scopeFilter = scope is not null && scope.Complete && (own is not null || !AnyGlobalUsingStatic(cancellationToken));
+            var candidates = own is null ? CandidateSites(name, scope, scopeFilter, cancellationToken) : OwnCandidateSites(name, scope, own, cancellationToken);
+            foreach (var site in candidates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!_boundSites.TryGetValue(site, out var known))
@@ -549,6 +558,44 @@ namespace MemoryRetention.Analyzers.Handlers
             }
         }
 
+        /// <summary>The candidates of <see cref="CandidateSites"/> in the trees that declare a private method's type only.</summary>
+        private List<SyntaxNode> OwnCandidateSites(string name, RelevantTypeSet? scope, IReadOnlyList<SyntaxTree> own, CancellationToken cancellationToken)
+        {
+            var result = new List<SyntaxNode>();
+            foreach (var tree in own)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref _treesVisited);
+                AddCandidates(TreeCallSites.Of(tree, cancellationToken), name, scope, scopeFilter: true, result);
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// For a private ordinary method (not an explicit interface implementation, which any caller reaches through the
+        /// interface) of a source type: the trees declaring its type, in the compilation's order. Null otherwise.
+        /// </summary>
+        private IReadOnlyList<SyntaxTree>? OwnTrees(IMethodSymbol method)
+        {
+            if (method.MethodKind != MethodKind.Ordinary || method.DeclaredAccessibility != Accessibility.Private
+                || !method.ExplicitInterfaceImplementations.IsEmpty || method.IsExtensionMethod || method.ContainingType is not { } type)
+            {
+                return null;
+            }
+
+            var trees = new List<SyntaxTree>();
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (!trees.Contains(reference.SyntaxTree) && _compilation.ContainsSyntaxTree(reference.SyntaxTree))
+                {
+                    trees.Add(reference.SyntaxTree);
+                }
+            }
+
+            return trees.Count == 0 ? null : trees;
+        }
+
         /// <summary>One tree's candidates for <see cref="CandidateSites"/>, in document order.</summary>
         private void AddCandidates(TreeCallSites facts, string name, RelevantTypeSet? scope, bool scopeFilter, List<SyntaxNode> result)
         {
@@ -640,10 +687,16 @@ namespace MemoryRetention.Analyzers.Handlers
                 }
             }
 
+            return Scope(types, complete, namespaceFilter: true, cancellationToken);
+        }
+
+        /// <summary>The names by which trees can name <paramref name="types"/> (with their namespaces' names when <paramref name="namespaceFilter"/>).</summary>
+        private RelevantTypeSet Scope(IEnumerable<INamedTypeSymbol> types, bool complete, bool namespaceFilter, CancellationToken cancellationToken)
+        {
             var simpleNames = new HashSet<string>(StringComparer.Ordinal);
             var fullNames = new HashSet<string>(StringComparer.Ordinal);
             var named = new List<(string, string?)>();
-            var (globalNamespaces, globalAlias) = GlobalImports(cancellationToken);
+            var (globalNamespaces, globalAlias) = namespaceFilter ? GlobalImports(cancellationToken) : (new HashSet<string>(), true);
             foreach (var relevant in types)
             {
                 simpleNames.Add(relevant.Name);
@@ -820,8 +873,9 @@ namespace MemoryRetention.Analyzers.Handlers
             var facts = _facts;
             if (facts.IsDefault)
             {
-                var builder = ImmutableArray.CreateBuilder<TreeCallSites>();
-                foreach (var tree in _compilation.SyntaxTrees)
+                var trees = _compilation.SyntaxTrees;
+                var builder = ImmutableArray.CreateBuilder<TreeCallSites>(trees is ICollection<SyntaxTree> all ? all.Count : 16);
+                foreach (var tree in trees)
                 {
                     builder.Add(TreeCallSites.Of(tree, cancellationToken));
                 }
