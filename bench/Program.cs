@@ -36,6 +36,13 @@ namespace MemoryRetention.Bench
                 return await ColdStart.ChildAsync(coldSet);
             }
 
+            if (Arg(args, "--write-tiny-worker") is { } tinyDirectory)
+            {
+                // bench/real-build.sh builds this same program with the SDK.
+                File.WriteAllText(Path.Combine(tinyDirectory, "Program.cs"), Scenarios.TinyWorkerSource);
+                return 0;
+            }
+
             var sizes = Arg(args, "--sizes")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() ?? new[] { 200, 1000, 5000 };
             var reps = int.Parse(Arg(args, "--reps") ?? "3", CultureInfo.InvariantCulture);
             var projects = int.Parse(Arg(args, "--projects") ?? "30", CultureInfo.InvariantCulture);

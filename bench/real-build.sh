@@ -39,22 +39,7 @@ cat > "$work/Tiny.csproj" <<EOF
   </ItemGroup>
 </Project>
 EOF
-cat > "$work/Program.cs" <<'EOF'
-var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddHostedService<Worker>();
-builder.Build().Run();
-
-public sealed class Worker : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await Task.Delay(1000, stoppingToken);
-        }
-    }
-}
-EOF
+dotnet run -c Release --project bench -- --write-tiny-worker "$work" # the bench's own tiny worker
 
 dotnet restore "$work/Tiny.csproj" -v:q -nologo > /dev/null
 for shared in true false; do
