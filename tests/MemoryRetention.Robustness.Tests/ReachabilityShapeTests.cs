@@ -56,6 +56,136 @@ namespace MemoryRetention.Robustness.Tests
             Assert.InRange(large.CallSitesBound, 0, (long)(4.5 * small.CallSitesBound) + 10);
         }
 
+        /// <summary>
+        /// Asks the shared classification about every call, creation and assignment of a compilation — the sites the
+        /// collection rules (MEM001/002) and the disposal rules ask about — and returns each answer in source order.
+        /// </summary>
+        private static (Reachability Reachability, List<string> Answers) ClassifyEverySite(Compilation compilation, int questionsBeforeIndex = Reachability.DefaultQuestionsBeforeIndex)
+        {
+            var recognizer = HandlerRecognizer.Create(compilation, null);
+            recognizer.Reachability.QuestionsBeforeIndex = questionsBeforeIndex;
+            var answers = new List<string>();
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var model = compilation.GetSemanticModel(tree);
+                foreach (var node in tree.GetRoot().DescendantNodes().Where(n => n is InvocationExpressionSyntax || n is BaseObjectCreationExpressionSyntax || n is AssignmentExpressionSyntax))
+                {
+                    if (model.GetOperation(node) is { } operation)
+                    {
+                        var code = recognizer.Classify(operation);
+                        answers.Add(tree.FilePath + "@" + node.SpanStart + ": " + code.Kind + (code.RunsPerUnitOfWork ? " " + code.Describe() : string.Empty));
+                    }
+                }
+            }
+
+            return (recognizer.Reachability, answers);
+        }
+
+        [Fact]
+        public void WorkerCorpus_CallerSearchLooksAtLinearlyManyTreesAndSites()
+        {
+            // Every fifth corpus file declares a 'Worker' (same simple name, its own namespace) whose private static
+            // 'Remember' is called without a receiver, and every file a 'HelpersN' whose methods share names with calls
+            // everywhere ('Sum'). A caller search that walks every tree per question, or checks every same-named site of
+            // the compilation, looks at ~16x the trees and sites for 4x the files: 5,000 corpus files made
+            // GrowingCollectionAnalyzer grow 8x for 5x the files. Counted, not timed.
+            var small = ClassifyEverySite(Runner.Compile(WorkerCorpus.Generate(100)));
+            var large = ClassifyEverySite(Runner.Compile(WorkerCorpus.Generate(400)));
+            _output.WriteLine($"100 files: {small.Reachability.TreesVisited} trees visited, {small.Reachability.SitesExamined} sites examined, {small.Reachability.CallSitesBound} bound, {small.Reachability.MethodsVisited} methods");
+            _output.WriteLine($"400 files: {large.Reachability.TreesVisited} trees visited, {large.Reachability.SitesExamined} sites examined, {large.Reachability.CallSitesBound} bound, {large.Reachability.MethodsVisited} methods");
+
+            // The questions are asked and answered: each Worker's 'Remember' add is reached from its loop, in every copy.
+            var reachedSmall = small.Answers.Count(a => a.Contains("'Worker.Remember'", System.StringComparison.Ordinal));
+            var reachedLarge = large.Answers.Count(a => a.Contains("'Worker.Remember'", System.StringComparison.Ordinal));
+            Assert.Equal(20, reachedSmall);
+            Assert.Equal(4 * reachedSmall, reachedLarge);
+            Assert.True(small.Reachability.TreesVisited > 100, "the caller search looked at fewer trees than the compilation has: the counter is not counting");
+            Assert.True(small.Reachability.SitesExamined > 0, "no call site was examined: the counter is not counting");
+
+            Assert.InRange(large.Reachability.TreesVisited, 1, (long)(4.5 * small.Reachability.TreesVisited));
+            Assert.InRange(large.Reachability.SitesExamined, 1, (long)(4.5 * small.Reachability.SitesExamined));
+        }
+
+        [Fact]
+        public void CallerSearch_IndexAnswersAsTheWalkDoes()
+        {
+            // The compilation-wide index (built after the first questions) must find the same callers as the walk over
+            // every tree: same-named types in other namespaces, a nested type, a type deriving by name, a partial type
+            // over two files, a static import, top-level statements, calls through an interface and a base class.
+            var files = WorkerCorpus.Generate(30).ToList();
+            files.Add(("Shapes.cs", @"
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Quartz;
+
+namespace Shapes
+{
+    public interface IStore { void Save(string path); }
+    public class Store : IStore { public void Save(string path) { var s = new FileStream(path, FileMode.Open); Track(path); } protected void Track(string p) { var t = new FileStream(p, FileMode.Open); } }
+    public sealed class AuditStore : Store { public void Audit(string p) { Track(p); } }
+    public abstract class Base { public virtual void Run(string p) { } protected void Go(string p) => Run(p); }
+    public sealed class Derived : Base { public override void Run(string p) { var s = new FileStream(p, FileMode.Open); } }
+    public sealed partial class Job : IJob
+    {
+        private readonly IStore _store;
+        private readonly Base _base;
+        public Job(IStore store, Base b) { _store = store; _base = b; }
+        public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+        {
+            _store.Save(context.FireInstanceId);
+            Helper(context.FireInstanceId);
+            new Nested().Inner(context.FireInstanceId);
+            _base.Run(context.FireInstanceId);
+            return default;
+        }
+
+        private sealed class Nested { public void Inner(string p) { var s = new FileStream(p, FileMode.Open); Helper(p); } }
+    }
+}
+"));
+            files.Add(("Shapes2.cs", @"
+using System.IO;
+namespace Shapes
+{
+    public sealed partial class Job
+    {
+        private static void Helper(string p) { var s = new FileStream(p, FileMode.Open); }
+    }
+}
+namespace Other
+{
+    public sealed class Job { private static void Helper(string p) { var s = new FileStream(p, FileMode.Open); } public void Call() => Helper(""x""); }
+}
+"));
+            files.Add(("Static.cs", @"
+using static Shapes.Tools;
+namespace Shapes
+{
+    public static class Tools { public static void Log(string p) { var s = new System.IO.FileStream(p, System.IO.FileMode.Open); } }
+    public sealed class Logger : Quartz.IJob
+    {
+        public System.Threading.Tasks.ValueTask Execute(Quartz.IJobExecutionContext context, System.Threading.CancellationToken cancellationToken) { Log(""x""); return default; }
+    }
+}
+"));
+            var compilation = Runner.Compile(files);
+            var walk = ClassifyEverySite(compilation, questionsBeforeIndex: int.MaxValue);
+            var index = ClassifyEverySite(compilation.Clone(), questionsBeforeIndex: 0); // a new compilation: its own recognizer, same trees
+            Assert.Equal(walk.Answers.Count, index.Answers.Count);
+            for (var i = 0; i < walk.Answers.Count; i++)
+            {
+                Assert.Equal(walk.Answers[i], index.Answers[i]);
+            }
+
+            // The shapes are reached as the walk says, so the comparison is about real answers.
+            Assert.Contains(walk.Answers, a => a.Contains("'Store.Save'", System.StringComparison.Ordinal));
+            Assert.Contains(walk.Answers, a => a.Contains("'Job.Helper'", System.StringComparison.Ordinal));
+            Assert.Contains(walk.Answers, a => a.Contains("'Tools.Log'", System.StringComparison.Ordinal));
+            Assert.True(index.Reachability.TreesVisited < walk.Reachability.TreesVisited, $"the index looked at {index.Reachability.TreesVisited} trees, the walk {walk.Reachability.TreesVisited}");
+        }
+
         private const string Header = @"using System;
 using System.IO;
 using System.Threading;

@@ -38,11 +38,11 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>True when the compilation registers <paramref name="type"/> as a singleton (AddSingleton, AddHostedService…).</summary>
         public bool IsRegisteredSingleton(INamedTypeSymbol? type)
-            => type is not null && _owner.Registrations.Singletons.Contains(type.OriginalDefinition);
+            => type is not null && RegistrationIndex.MayRegister(_owner.Compilation, type) && _owner.Registrations.Singletons.Contains(type.OriginalDefinition);
 
         /// <summary>True when the compilation registers <paramref name="type"/> as a scoped service (AddScoped, AddDbContext…).</summary>
         public bool IsRegisteredScoped(INamedTypeSymbol? type)
-            => type is not null && _owner.Registrations.IsScopedRegistration(type);
+            => type is not null && RegistrationIndex.MayRegister(_owner.Compilation, type) && _owner.Registrations.IsScopedRegistration(type);
 
         private (HandlerFramework, HandlerLifetime)? ComputeHandlerType(INamedTypeSymbol type)
         {
@@ -120,7 +120,8 @@ namespace MemoryRetention.Analyzers.Handlers
                 return MediatorLifetime() ?? defaultLifetime;
             }
 
-            if (defaultLifetime == HandlerLifetime.PerInvocation && _owner.Registrations.Singletons.Contains(type.OriginalDefinition))
+            // The syntax-only name check first: a handler no registration names costs no registration index.
+            if (defaultLifetime == HandlerLifetime.PerInvocation && RegistrationIndex.MayRegister(_owner.Compilation, type) && _owner.Registrations.Singletons.Contains(type.OriginalDefinition))
             {
                 return HandlerLifetime.LongLived;
             }

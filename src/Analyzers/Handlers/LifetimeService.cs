@@ -139,7 +139,8 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>The registrations of <paramref name="service"/> as a service type.</summary>
         public ImmutableArray<ServiceRegistration> RegistrationsOf(ITypeSymbol? service)
-            => service is INamedTypeSymbol named && _handlers.Registrations.ByService.TryGetValue(named.OriginalDefinition, out var list)
+            => service is INamedTypeSymbol named && RegistrationIndex.MayRegister(_handlers.Compilation, named)
+               && _handlers.Registrations.ByService.TryGetValue(named.OriginalDefinition, out var list)
                 ? list
                 : ImmutableArray<ServiceRegistration>.Empty;
 
@@ -245,7 +246,7 @@ namespace MemoryRetention.Analyzers.Handlers
                 return new TypeLifetime(handler.Lifetime == HandlerLifetime.LongLived ? InstanceLifetime.Process : InstanceLifetime.PerUnitOfWork, owner, handler.Framework);
             }
 
-            if (_handlers.Registrations.ByImplementation.TryGetValue(type, out var registrations))
+            if (RegistrationIndex.MayRegister(_handlers.Compilation, type) && _handlers.Registrations.ByImplementation.TryGetValue(type, out var registrations))
             {
                 ServiceRegistration? perUnit = null;
                 foreach (var registration in registrations)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -47,6 +48,7 @@ namespace MemoryRetention.Analyzers.Handlers
         private volatile TypeIndex? _types;
         private ImmutableArray<TreeCallSites> _facts;
         private int _globalUsingStatic; // 0 unknown, 1 no, 2 yes
+        private Tuple<HashSet<string>, bool>? _globalImports;
         private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>> _derived = new ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<INamedTypeSymbol, int> _implementationCounts = new ConcurrentDictionary<INamedTypeSymbol, int>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>> _callers = new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CallerEdge>>(SymbolEqualityComparer.Default);
@@ -56,6 +58,17 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>At most this many call sites are bound to answer who calls one method (a bound: past it, callers are missed, never invented).</summary>
         public const int MaxSitesPerMethod = 256;
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+        /// <summary>Questions (callers of a name, derived types of a name) answered by walking every tree before the compilation-wide index is built.</summary>
+        public const int DefaultQuestionsBeforeIndex = 32;
+
+        private long _questions;
+
+        /// <summary>See <see cref="DefaultQuestionsBeforeIndex"/>; tests set it to compare the walk with the index on the same questions.</summary>
+        internal int QuestionsBeforeIndex { get; set; } = DefaultQuestionsBeforeIndex;
+
+        private volatile FactsIndex? _factsIndex;
+        private long _treesVisited;
+        private long _sitesExamined;
         private long _methodsVisited;
         private long _callSitesBound;
         private long _boundHits;
@@ -71,6 +84,12 @@ namespace MemoryRetention.Analyzers.Handlers
 
         /// <summary>Work counter: call sites bound to decide whether they call a method asked about.</summary>
         internal long CallSitesBound => Interlocked.Read(ref _callSitesBound);
+
+        /// <summary>Work counter: trees whose facts a question looked at (every tree for the first questions, then only the index's candidates).</summary>
+        internal long TreesVisited => Interlocked.Read(ref _treesVisited);
+
+        /// <summary>Work counter: call sites a question examined as candidates before binding (each at most once per question).</summary>
+        internal long SitesExamined => Interlocked.Read(ref _sitesExamined);
 
         /// <summary>Work counter: searches cut by a bound (depth, or implementations per dispatch).</summary>
         internal long BoundHits => Interlocked.Read(ref _boundHits);
@@ -213,15 +232,19 @@ namespace MemoryRetention.Analyzers.Handlers
                 return null;
             }
 
-            var registrations = _owner.Registrations;
-            if (registrations.Scoped.Contains(type.OriginalDefinition))
+            // The syntax-only name check first: a type no registration names costs no registration index.
+            if (RegistrationIndex.MayRegister(_compilation, type))
             {
-                return ("scope", "registered as scoped");
-            }
+                var registrations = _owner.Registrations;
+                if (registrations.Scoped.Contains(type.OriginalDefinition))
+                {
+                    return ("scope", "registered as scoped");
+                }
 
-            if (registrations.Transient.Contains(type.OriginalDefinition))
-            {
-                return ("resolution", "registered as transient");
+                if (registrations.Transient.Contains(type.OriginalDefinition))
+                {
+                    return ("resolution", "registered as transient");
+                }
             }
 
             if (_owner.GetHandlerType(type) is { Lifetime: HandlerLifetime.PerInvocation } handler)
@@ -376,7 +399,8 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>
         /// The call sites that name <paramref name="name"/> and may call a member of the types in <paramref name="scope"/>
         /// (every site when null), each bound at most once per compilation, with the method it calls (original
-        /// definition). A site is a candidate only in a tree that mentions one of the types, and — when it names the
+        /// definition). A site is a candidate only in a tree that mentions one of the types (its name, and the innermost
+        /// name of its namespace unless a global using imports it), and — when it names the
         /// member without a receiver (or with <c>this</c>/<c>base</c>) — only inside one of the types or a type whose base
         /// list names one (unless static imports are in play). Stops after <see cref="MaxSitesPerMethod"/> bound sites
         /// for one question.
@@ -385,47 +409,196 @@ namespace MemoryRetention.Analyzers.Handlers
         {
             var result = new List<(IMethodSymbol?, BoundCall)>();
             var scopeFilter = scope is not null && scope.Complete && !AnyGlobalUsingStatic(cancellationToken);
-            foreach (var facts in Facts(cancellationToken))
+            foreach (var site in CandidateSites(name, scope, scopeFilter, cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var sites = facts.SitesNamed(name);
-                if (sites.Count == 0 || (scope is not null && !facts.MentionsAny(scope.SimpleNames)))
+                if (!_boundSites.TryGetValue(site, out var known))
                 {
-                    continue;
+                    if (bound >= MaxSitesPerMethod)
+                    {
+                        Interlocked.Increment(ref _boundHits);
+                        return result;
+                    }
+
+                    bound++;
+                    Interlocked.Increment(ref _callSitesBound);
+                    var operation = GetModel(site.SyntaxTree).GetOperation(site, cancellationToken);
+                    var (callee, reference) = GetCallee(operation);
+                    known = _boundSites.GetOrAdd(site, (operation is null ? null : callee?.OriginalDefinition, new BoundCall(operation!, reference)));
                 }
 
-                var treeScopeFilter = scopeFilter && !facts.HasUsingStatic;
-                foreach (var site in sites)
+                if (known.Callee is not null)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (treeScopeFilter && TreeCallSites.IsUnqualified(site) && !TreeCallSites.MayBindToMemberOf(site, scope!.FullNames, scope.SimpleNames))
-                    {
-                        continue;
-                    }
-
-                    if (!_boundSites.TryGetValue(site, out var known))
-                    {
-                        if (bound >= MaxSitesPerMethod)
-                        {
-                            Interlocked.Increment(ref _boundHits);
-                            return result;
-                        }
-
-                        bound++;
-                        Interlocked.Increment(ref _callSitesBound);
-                        var operation = GetModel(site.SyntaxTree).GetOperation(site, cancellationToken);
-                        var (callee, reference) = GetCallee(operation);
-                        known = _boundSites.GetOrAdd(site, (operation is null ? null : callee?.OriginalDefinition, new BoundCall(operation!, reference)));
-                    }
-
-                    if (known.Callee is not null)
-                    {
-                        result.Add(known);
-                    }
+                    result.Add(known);
                 }
             }
 
             return result;
+        }
+
+        /// <summary>
+        /// The call sites named <paramref name="name"/> that may call a member of <paramref name="scope"/>, in the
+        /// compilation's tree order and each tree's document order: in a tree that mentions one of the types, a site with
+        /// a receiver, or — when <paramref name="scopeFilter"/> holds and the tree has no static import — an unqualified
+        /// site only inside one of the types or a type whose base list names one (<see cref="TreeCallSites.UnqualifiedSitesAt"/>).
+        /// </summary>
+        /// <remarks>
+        /// The first questions walk every tree's facts (cheap for the few questions of an IDE edit); past
+        /// <see cref="DefaultQuestionsBeforeIndex"/> questions a compilation-wide index by name is built once, so a question
+        /// looks only at the trees with a candidate: asking about every method of N files costs O(N), not O(N²) (the
+        /// corpus's 1,000 'Worker.Remember' questions at 5,000 files each looked at 1,000 same-named sites).
+        /// </remarks>
+        private IEnumerable<SyntaxNode> CandidateSites(string name, RelevantTypeSet? scope, bool scopeFilter, CancellationToken cancellationToken)
+        {
+            var facts = Facts(cancellationToken);
+            var index = IndexForNextQuestion(facts, cancellationToken);
+            if (index is null)
+            {
+                var all = new List<SyntaxNode>();
+                for (var i = 0; i < facts.Length; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Interlocked.Increment(ref _treesVisited);
+                    AddCandidates(facts[i], name, scope, scopeFilter, all);
+                }
+
+                return all;
+            }
+
+            // The trees that can hold a candidate: with a receiver, by name; unqualified, by the keys the scope accepts;
+            // trees with a static import, by name (every site there is a candidate, as in the walk above).
+            var trees = new SortedSet<int>();
+            if (scope is null)
+            {
+                trees.UnionWith(index.Trees(name));
+            }
+            else if (!scopeFilter)
+            {
+                AddMentioning(index.Trees(name), tree => facts[tree].SitesNamed(name).Count > 0);
+            }
+            else
+            {
+                AddMentioning(index.Qualified(name), tree => facts[tree].QualifiedSitesNamed(name).Count > 0);
+                trees.UnionWith(index.UsingStatic);
+                foreach (var fullName in scope.FullNames)
+                {
+                    trees.UnionWith(index.Unqualified(TreeCallSites.UnqualifiedKey(name, 'F', fullName)));
+                }
+
+                foreach (var simpleName in scope.SimpleNames)
+                {
+                    trees.UnionWith(index.Unqualified(TreeCallSites.UnqualifiedKey(name, 'B', simpleName)));
+                }
+
+                trees.UnionWith(index.Unqualified(TreeCallSites.UnqualifiedKey(name, 'T', null)));
+            }
+
+            var result = new List<SyntaxNode>();
+            foreach (var tree in trees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref _treesVisited);
+                AddCandidates(facts[tree], name, scope, scopeFilter, result);
+            }
+
+            return result;
+
+            // The trees of `named` that may name one of the scope's types, walking the smaller side: for each type the
+            // shorter of the lists of trees mentioning its name and its namespace's name (AddCandidates checks both).
+            void AddMentioning(List<int> named, Func<int, bool> hasSites)
+            {
+                var lists = new List<List<int>>();
+                var mentioning = 0;
+                foreach (var (typeName, part) in scope!.Named)
+                {
+                    var list = index.Mentioning(typeName);
+                    if (part is not null && index.Mentioning(part).Count < list.Count)
+                    {
+                        list = index.Mentioning(part);
+                    }
+
+                    lists.Add(list);
+                    mentioning += list.Count;
+                }
+
+                if (mentioning < named.Count)
+                {
+                    foreach (var list in lists)
+                    {
+                        foreach (var tree in list)
+                        {
+                            Interlocked.Increment(ref _treesVisited);
+                            if (hasSites(tree))
+                            {
+                                trees.Add(tree);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+
+                foreach (var tree in named)
+                {
+                    Interlocked.Increment(ref _treesVisited);
+                    if (scope.MayBeNamedIn(facts[tree]))
+                    {
+                        trees.Add(tree);
+                    }
+                }
+            }
+        }
+
+        /// <summary>One tree's candidates for <see cref="CandidateSites"/>, in document order.</summary>
+        private void AddCandidates(TreeCallSites facts, string name, RelevantTypeSet? scope, bool scopeFilter, List<SyntaxNode> result)
+        {
+            var sites = facts.SitesNamed(name);
+            if (sites.Count == 0 || (scope is not null && !scope.MayBeNamedIn(facts)))
+            {
+                return;
+            }
+
+            if (!scopeFilter || facts.HasUsingStatic)
+            {
+                Interlocked.Add(ref _sitesExamined, sites.Count);
+                result.AddRange(sites);
+                return;
+            }
+
+            // Unqualified sites by the keys the scope accepts, merged with the qualified ones in document order.
+            var qualified = facts.QualifiedSitesNamed(name);
+            if (qualified.Count == sites.Count)
+            {
+                Interlocked.Add(ref _sitesExamined, sites.Count);
+                result.AddRange(sites);
+                return;
+            }
+
+            var accepted = new HashSet<SyntaxNode>(qualified);
+            foreach (var fullName in scope!.FullNames)
+            {
+                accepted.UnionWith(facts.UnqualifiedSitesAt(TreeCallSites.UnqualifiedKey(name, 'F', fullName)));
+            }
+
+            foreach (var simpleName in scope.SimpleNames)
+            {
+                accepted.UnionWith(facts.UnqualifiedSitesAt(TreeCallSites.UnqualifiedKey(name, 'B', simpleName)));
+            }
+
+            accepted.UnionWith(facts.UnqualifiedSitesAt(TreeCallSites.UnqualifiedKey(name, 'T', null)));
+            Interlocked.Add(ref _sitesExamined, accepted.Count);
+            if (accepted.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var site in sites)
+            {
+                if (accepted.Contains(site))
+                {
+                    result.Add(site);
+                }
+            }
         }
 
         /// <summary>
@@ -469,21 +642,63 @@ namespace MemoryRetention.Analyzers.Handlers
 
             var simpleNames = new HashSet<string>(StringComparer.Ordinal);
             var fullNames = new HashSet<string>(StringComparer.Ordinal);
+            var named = new List<(string, string?)>();
+            var (globalNamespaces, globalAlias) = GlobalImports(cancellationToken);
             foreach (var relevant in types)
             {
                 simpleNames.Add(relevant.Name);
                 fullNames.Add(TreeCallSites.FullName(relevant));
+
+                // A tree names a type of namespace A.B only by naming B too (a namespace or using directive, a qualified
+                // name), unless every tree imports A.B (a global using) or may use an alias declared elsewhere.
+                var ns = (relevant.ContainingType is null ? relevant : Outermost(relevant)).ContainingNamespace;
+                var part = ns is null || ns.IsGlobalNamespace || globalAlias || globalNamespaces.Contains(ns.ToDisplayString()) ? null : ns.Name;
+                named.Add((relevant.Name, part));
             }
 
-            return new RelevantTypeSet(simpleNames, fullNames, complete);
+            return new RelevantTypeSet(simpleNames, fullNames, named, complete);
+
+            static INamedTypeSymbol Outermost(INamedTypeSymbol nested)
+            {
+                while (nested.ContainingType is { } outer)
+                {
+                    nested = outer;
+                }
+
+                return nested;
+            }
+        }
+
+        /// <summary>The namespaces some tree imports for every tree (<c>global using A.B;</c>), and whether any tree declares a global alias. Once per compilation.</summary>
+        private (HashSet<string> Namespaces, bool Alias) GlobalImports(CancellationToken cancellationToken)
+        {
+            var known = _globalImports;
+            if (known is not null)
+            {
+                return (known.Item1, known.Item2);
+            }
+
+            var namespaces = new HashSet<string>(StringComparer.Ordinal);
+            var alias = false;
+            foreach (var facts in Facts(cancellationToken))
+            {
+                namespaces.UnionWith(facts.GlobalUsingNamespaces);
+                alias |= facts.HasGlobalAlias;
+            }
+
+            Interlocked.CompareExchange(ref _globalImports, Tuple.Create(namespaces, alias), null);
+            return (_globalImports!.Item1, _globalImports.Item2);
         }
 
         private sealed class RelevantTypeSet
         {
-            public RelevantTypeSet(HashSet<string> simpleNames, HashSet<string> fullNames, bool complete)
+            private readonly List<(string Name, string? NamespacePart)> _named;
+
+            public RelevantTypeSet(HashSet<string> simpleNames, HashSet<string> fullNames, List<(string Name, string? NamespacePart)> named, bool complete)
             {
                 SimpleNames = simpleNames;
                 FullNames = fullNames;
+                _named = named;
                 Complete = complete;
             }
 
@@ -491,8 +706,25 @@ namespace MemoryRetention.Analyzers.Handlers
 
             public HashSet<string> FullNames { get; }
 
+            /// <summary>Each type's simple name and the innermost name of its namespace (null when a tree need not name it).</summary>
+            public IReadOnlyList<(string Name, string? NamespacePart)> Named => _named;
+
             /// <summary>False when the derived types were cut at the cap: then only the tree filter applies.</summary>
             public bool Complete { get; }
+
+            /// <summary>The tree can name one of the types: it mentions the type's name and (see <see cref="Named"/>) its namespace's.</summary>
+            public bool MayBeNamedIn(TreeCallSites facts)
+            {
+                foreach (var (name, part) in _named)
+                {
+                    if (facts.Mentions(name) && (part is null || facts.Mentions(part)))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         private static IMethodSymbol? FirstOrNull(ImmutableArray<IMethodSymbol> members) => members.IsEmpty ? null : members[0];
@@ -526,7 +758,7 @@ namespace MemoryRetention.Analyzers.Handlers
             }
 
             // A visible DI registration decides which implementation an injected interface resolves to.
-            if (_owner.Registrations.Implementations.TryGetValue(service, out var registered) && !registered.IsEmpty)
+            if (RegistrationIndex.MayRegister(_compilation, service) && _owner.Registrations.Implementations.TryGetValue(service, out var registered) && !registered.IsEmpty)
             {
                 return registered.Contains(implementation);
             }
@@ -572,9 +804,11 @@ namespace MemoryRetention.Analyzers.Handlers
         public IReadOnlyList<SyntaxNode> CallSitesNamed(string name, CancellationToken cancellationToken)
         {
             var result = new List<SyntaxNode>();
-            foreach (var facts in Facts(cancellationToken))
+            var facts = Facts(cancellationToken);
+            foreach (var tree in TreesWith(facts, index => index.Trees(name), cancellationToken))
             {
-                result.AddRange(facts.SitesNamed(name));
+                Interlocked.Increment(ref _treesVisited);
+                result.AddRange(facts[tree].SitesNamed(name));
             }
 
             return result;
@@ -724,9 +958,11 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>The source types declared with <paramref name="baseName"/> in their base list (each declaration bound to its symbol).</summary>
         private IEnumerable<(INamedTypeSymbol Type, BaseTypeDeclarationSyntax Declaration)> DeclaredTypesNaming(string baseName, CancellationToken cancellationToken)
         {
-            foreach (var facts in Facts(cancellationToken))
+            var all = Facts(cancellationToken);
+            foreach (var tree in TreesWith(all, index => index.Deriving(baseName), cancellationToken))
             {
-                foreach (var declaration in facts.DeclarationsDerivingFrom(baseName))
+                Interlocked.Increment(ref _treesVisited);
+                foreach (var declaration in all[tree].DeclarationsDerivingFrom(baseName))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (GetModel(declaration.SyntaxTree).GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol type)
@@ -761,6 +997,89 @@ namespace MemoryRetention.Analyzers.Handlers
             lock (_gate)
             {
                 return _types ??= TypeIndex.Build(_compilation, cancellationToken);
+            }
+        }
+
+        /// <summary>For one question: every tree while few were asked, then the trees the index lists for it.</summary>
+        private IEnumerable<int> TreesWith(ImmutableArray<TreeCallSites> facts, Func<FactsIndex, List<int>> lookup, CancellationToken cancellationToken)
+            => IndexForNextQuestion(facts, cancellationToken) is { } index ? lookup(index) : Enumerable.Range(0, facts.Length);
+
+        /// <summary>Counts a question; past <see cref="QuestionsBeforeIndex"/> of them, the index (built on the first such call).</summary>
+        private FactsIndex? IndexForNextQuestion(ImmutableArray<TreeCallSites> facts, CancellationToken cancellationToken)
+            => Interlocked.Increment(ref _questions) > QuestionsBeforeIndex ? GetFactsIndex(facts, cancellationToken) : null;
+
+        private FactsIndex GetFactsIndex(ImmutableArray<TreeCallSites> facts, CancellationToken cancellationToken)
+        {
+            var index = _factsIndex;
+            if (index is not null)
+            {
+                return index;
+            }
+
+            lock (_gate)
+            {
+                return _factsIndex ??= FactsIndex.Build(facts, cancellationToken);
+            }
+        }
+
+        /// <summary>
+        /// Which trees (by position in the compilation) hold call sites of a name, sites of a name with a receiver,
+        /// unqualified sites under a <see cref="TreeCallSites.UnqualifiedKey"/>, type declarations naming a base, a
+        /// mention of a simple name, and a static import. Built once per compilation from the per-tree facts, in one pass over them.
+        /// </summary>
+        private sealed class FactsIndex
+        {
+            private static readonly List<int> None = new List<int>();
+            private readonly Dictionary<string, List<int>> _byName = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<int>> _qualified = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<int>> _unqualified = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<int>> _deriving = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<int>> _mentioning = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+
+            public List<int> UsingStatic { get; } = new List<int>();
+
+            public List<int> Trees(string name) => _byName.TryGetValue(name, out var trees) ? trees : None;
+
+            public List<int> Qualified(string name) => _qualified.TryGetValue(name, out var trees) ? trees : None;
+
+            public List<int> Unqualified(string key) => _unqualified.TryGetValue(key, out var trees) ? trees : None;
+
+            public List<int> Deriving(string baseName) => _deriving.TryGetValue(baseName, out var trees) ? trees : None;
+
+            public List<int> Mentioning(string simpleName) => _mentioning.TryGetValue(simpleName, out var trees) ? trees : None;
+
+            public static FactsIndex Build(ImmutableArray<TreeCallSites> facts, CancellationToken cancellationToken)
+            {
+                var index = new FactsIndex();
+                for (var i = 0; i < facts.Length; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var tree = facts[i];
+                    Add(index._byName, tree.SiteNames, i);
+                    Add(index._qualified, tree.QualifiedNames, i);
+                    Add(index._unqualified, tree.UnqualifiedKeys, i);
+                    Add(index._deriving, tree.BaseNames, i);
+                    Add(index._mentioning, tree.MentionedNames, i);
+                    if (tree.HasUsingStatic)
+                    {
+                        index.UsingStatic.Add(i);
+                    }
+                }
+
+                return index;
+            }
+
+            private static void Add(Dictionary<string, List<int>> map, IEnumerable<string> keys, int tree)
+            {
+                foreach (var key in keys)
+                {
+                    if (!map.TryGetValue(key, out var trees))
+                    {
+                        map[key] = trees = new List<int>();
+                    }
+
+                    trees.Add(tree);
+                }
             }
         }
 

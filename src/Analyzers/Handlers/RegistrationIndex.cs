@@ -82,15 +82,32 @@ namespace MemoryRetention.Analyzers.Handlers
 
         private sealed class Candidates
         {
-            public Candidates(ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> calls) => Calls = calls;
+            public static readonly Candidates None = new Candidates(ImmutableArray<(InvocationExpressionSyntax, string)>.Empty, null, false);
+
+            public Candidates(ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> calls, HashSet<string>? names, bool opaque)
+            {
+                Calls = calls;
+                Names = names;
+                Opaque = opaque;
+            }
 
             public ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> Calls { get; }
+
+            /// <summary>The simple names written inside the tree's DI lifetime registrations (null when it has none).</summary>
+            public HashSet<string>? Names { get; }
+
+            /// <summary>
+            /// A registration of the tree may register a type it does not name (an instance, a factory returning what
+            /// a call returns, an alias), or the tree declares a global alias: <see cref="Names"/> cannot rule a type out.
+            /// </summary>
+            public bool Opaque { get; }
         }
 
-        private static ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> CandidatesOf(SyntaxTree tree)
-            => PerTree.GetValue(tree, t => new Candidates(FindCandidates(t))).Calls;
+        private static ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> CandidatesOf(SyntaxTree tree) => CandidateFacts(tree).Calls;
 
-        private static ImmutableArray<(InvocationExpressionSyntax Invocation, string Name)> FindCandidates(SyntaxTree tree)
+        private static Candidates CandidateFacts(SyntaxTree tree) => PerTree.GetValue(tree, FindCandidates);
+
+        private static Candidates FindCandidates(SyntaxTree tree)
         {
             if (!tree.TryGetText(out var text))
             {
@@ -110,19 +127,140 @@ namespace MemoryRetention.Analyzers.Handlers
 
             if (!any)
             {
-                return ImmutableArray<(InvocationExpressionSyntax, string)>.Empty;
+                // A global alias lets every tree register a type under another name.
+                return content.IndexOf("global using", StringComparison.Ordinal) >= 0 && HasAlias(tree.GetRoot(), globalOnly: true)
+                    ? new Candidates(ImmutableArray<(InvocationExpressionSyntax, string)>.Empty, null, opaque: true)
+                    : Candidates.None;
             }
 
             var calls = ImmutableArray.CreateBuilder<(InvocationExpressionSyntax, string)>();
-            foreach (var node in tree.GetRoot().DescendantNodes())
+            HashSet<string>? names = null;
+            var opaque = false;
+            var root = tree.GetRoot();
+            foreach (var node in root.DescendantNodes())
             {
                 if (node is InvocationExpressionSyntax invocation && GetName(invocation.Expression) is { } name && Array.IndexOf(Triggers, name) >= 0)
                 {
                     calls.Add((invocation, name));
+                    if (RegistrationLifetime(name) is not null)
+                    {
+                        names ??= new HashSet<string>(StringComparer.Ordinal);
+                        opaque |= !NamesWhatItRegisters(invocation, names);
+                    }
                 }
             }
 
-            return calls.ToImmutable();
+            opaque |= names is not null && HasAlias(root, globalOnly: false);
+            return new Candidates(calls.ToImmutable(), names, opaque);
+        }
+
+        /// <summary>
+        /// Adds the simple names written in a lifetime registration to <paramref name="names"/>; false when what it
+        /// registers (service or implementation) may be a type it does not name: an argument other than a <c>typeof</c>,
+        /// a literal, a <c>new T(…)</c> or a factory lambda returning <c>new T(…)</c> or <c>GetService&lt;T&gt;()</c>
+        /// (an instance, a factory returning what a call returns), or a keyword type.
+        /// </summary>
+        private static bool NamesWhatItRegisters(InvocationExpressionSyntax invocation, HashSet<string> names)
+        {
+            var named = true;
+            foreach (var node in invocation.DescendantNodes())
+            {
+                if (node is SimpleNameSyntax simple)
+                {
+                    names.Add(simple.Identifier.ValueText);
+                }
+                else if (node is PredefinedTypeSyntax)
+                {
+                    named = false; // `AddSingleton<string>`: the type's name (String) is not written
+                }
+            }
+
+            if (!named)
+            {
+                return false;
+            }
+
+            foreach (var argument in invocation.ArgumentList.Arguments)
+            {
+                var written = argument.Expression switch
+                {
+                    TypeOfExpressionSyntax or LiteralExpressionSyntax => true,
+                    ObjectCreationExpressionSyntax => true,
+                    LambdaExpressionSyntax { Body: ObjectCreationExpressionSyntax } => true,
+                    LambdaExpressionSyntax { Body: InvocationExpressionSyntax { Expression: GenericNameSyntax or MemberAccessExpressionSyntax { Name: GenericNameSyntax } } } => true,
+                    _ => false,
+                };
+
+                if (!written)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool HasAlias(SyntaxNode root, bool globalOnly)
+        {
+            foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax))
+            {
+                if (node is UsingDirectiveSyntax { Alias: not null } directive && (!globalOnly || directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Per compilation: the names every tree's registrations write (syntax only, from the per-tree facts above).
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, RegisteredNames> PerCompilation =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, RegisteredNames>();
+
+        private sealed class RegisteredNames
+        {
+            public RegisteredNames(HashSet<string>? names) => Names = names;
+
+            /// <summary>Null when some registration may register a type it does not name: then nothing is ruled out.</summary>
+            public HashSet<string>? Names { get; }
+        }
+
+        /// <summary>
+        /// False only when no DI lifetime registration of the compilation (AddSingleton/AddScoped/AddTransient, TryAdd*,
+        /// keyed, AddHostedService, AddDbContext) can register <paramref name="type"/>: none writes its simple name, and
+        /// each names what it registers. Syntax only, from per-tree facts shared across compilations, so a rule can ask it
+        /// before the first question that would build the index (which binds every registration call of the
+        /// compilation): a constructor whose parameters no registration names then costs no binding at all.
+        /// </summary>
+        public static bool MayRegister(Compilation compilation, ITypeSymbol? type)
+        {
+            if (type is not INamedTypeSymbol named)
+            {
+                return false;
+            }
+
+            var names = PerCompilation.GetValue(compilation, BuildNames).Names;
+            return names is null || names.Contains(named.Name);
+        }
+
+        private static RegisteredNames BuildNames(Compilation compilation)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var facts = CandidateFacts(tree);
+                if (facts.Opaque)
+                {
+                    return new RegisteredNames(null);
+                }
+
+                if (facts.Names is not null)
+                {
+                    names.UnionWith(facts.Names);
+                }
+            }
+
+            return new RegisteredNames(names);
         }
 
         private RegistrationIndex(
@@ -362,6 +500,7 @@ namespace MemoryRetention.Analyzers.Handlers
 #pragma warning disable RS1030 // Bound once per compilation, lazily, only for pre-filtered registration calls.
                     model ??= compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
+                    Infrastructure.WorkCounters.Of(tree).RegistrationCallBound(); // for tests: the index is built only when needed
                     if (model.GetSymbolInfo(invocation).Symbol is not IMethodSymbol method)
                     {
                         continue;

@@ -37,23 +37,58 @@ namespace MemoryRetention.Analyzers.Handlers
         private static readonly IReadOnlyList<BaseTypeDeclarationSyntax> NoDeclarations = Array.Empty<BaseTypeDeclarationSyntax>();
 
         private readonly Dictionary<string, List<SyntaxNode>> _sites;
+        private readonly Dictionary<string, List<SyntaxNode>> _qualified;
+        private readonly Dictionary<string, List<SyntaxNode>> _unqualified;
         private readonly HashSet<string> _mentioned;
         private readonly Dictionary<string, List<BaseTypeDeclarationSyntax>> _byBaseName;
 
-        private TreeCallSites(Dictionary<string, List<SyntaxNode>> sites, HashSet<string> mentioned, Dictionary<string, List<BaseTypeDeclarationSyntax>> byBaseName, bool usingStatic, bool globalUsingStatic)
+        private TreeCallSites(
+            Dictionary<string, List<SyntaxNode>> sites,
+            Dictionary<string, List<SyntaxNode>> qualified,
+            Dictionary<string, List<SyntaxNode>> unqualified,
+            HashSet<string> mentioned,
+            Dictionary<string, List<BaseTypeDeclarationSyntax>> byBaseName,
+            bool usingStatic,
+            bool globalUsingStatic)
         {
             _sites = sites;
+            _qualified = qualified;
+            _unqualified = unqualified;
             _mentioned = mentioned;
             _byBaseName = byBaseName;
             HasUsingStatic = usingStatic;
             HasGlobalUsingStatic = globalUsingStatic;
         }
 
+        /// <summary>The names the tree's call sites call (the keys of <see cref="SitesNamed"/>).</summary>
+        public IEnumerable<string> SiteNames => _sites.Keys;
+
+        /// <summary>The names called with a receiver other than <c>this</c>/<c>base</c> (the keys of <see cref="QualifiedSitesNamed"/>).</summary>
+        public IEnumerable<string> QualifiedNames => _qualified.Keys;
+
+        /// <summary>The keys of <see cref="UnqualifiedSitesAt"/> (see <see cref="UnqualifiedKey"/>).</summary>
+        public IEnumerable<string> UnqualifiedKeys => _unqualified.Keys;
+
+        /// <summary>The simple names the tree mentions (see <see cref="MentionsAny"/>).</summary>
+        public IEnumerable<string> MentionedNames => _mentioned;
+
+        /// <summary>The simple names the tree's type declarations name in their base lists (the keys of <see cref="DeclarationsDerivingFrom"/>).</summary>
+        public IEnumerable<string> BaseNames => _byBaseName.Keys;
+
         /// <summary>The tree has a <c>using static</c> directive (unqualified calls in it may name another type's members).</summary>
         public bool HasUsingStatic { get; }
 
         /// <summary>The tree has a <c>global using static</c> directive (which applies to every tree of the compilation).</summary>
         public bool HasGlobalUsingStatic { get; }
+
+        /// <summary>The tree has a <c>global using</c> alias (a name every tree may use for a type or namespace without naming it).</summary>
+        public bool HasGlobalAlias { get; private set; }
+
+        /// <summary>The namespaces the tree imports for every tree (<c>global using A.B;</c>), as written, without spaces.</summary>
+        public IReadOnlyList<string> GlobalUsingNamespaces { get; private set; } = Array.Empty<string>();
+
+        /// <summary>True when the tree mentions <paramref name="name"/> (as a simple name or a declared type name).</summary>
+        public bool Mentions(string name) => _mentioned.Contains(name);
 
         /// <summary>The facts of <paramref name="tree"/>: computed on first use, then shared by every compilation containing it.</summary>
         public static TreeCallSites Of(SyntaxTree tree, CancellationToken cancellationToken)
@@ -71,6 +106,23 @@ namespace MemoryRetention.Analyzers.Handlers
         /// <summary>The call sites that name <paramref name="name"/> (see <see cref="ImplicitCreation"/>, <see cref="ConstructorInitializer"/>).</summary>
         public IReadOnlyList<SyntaxNode> SitesNamed(string name) => _sites.TryGetValue(name, out var sites) ? sites : NoSites;
 
+        /// <summary>The call sites that name <paramref name="name"/> with a receiver (not <see cref="IsUnqualified"/>).</summary>
+        public IReadOnlyList<SyntaxNode> QualifiedSitesNamed(string name) => _qualified.TryGetValue(name, out var sites) ? sites : NoSites;
+
+        /// <summary>
+        /// The unqualified call sites (<see cref="IsUnqualified"/>) filed under <paramref name="key"/>: each such site is filed
+        /// under its name with the full name of every enclosing type declaration, with every simple name those declarations'
+        /// base lists name, or — outside any type — with no type (<see cref="UnqualifiedKey"/>). An unqualified name binds
+        /// only to a member of an enclosing type or of its bases (or to a static import), so a site may call a member of
+        /// the types T exactly when it is filed under a full name of T, under a simple name of T (an enclosing type's base
+        /// list names one), or outside any type: a question finds its candidates by key instead of checking every site
+        /// of the name.
+        /// </summary>
+        public IReadOnlyList<SyntaxNode> UnqualifiedSitesAt(string key) => _unqualified.TryGetValue(key, out var sites) ? sites : NoSites;
+
+        /// <summary>The key of <see cref="UnqualifiedSitesAt"/>: kind 'F' with a type's full name, 'B' with a base-list simple name, 'T' (no type) outside any type.</summary>
+        public static string UnqualifiedKey(string name, char kind, string? type) => name + "\u0001" + kind + type;
+
         /// <summary>True when the tree mentions (as a simple name or a declared type name) any of <paramref name="names"/>.</summary>
         public bool MentionsAny(HashSet<string> names) => _mentioned.Overlaps(names);
 
@@ -81,10 +133,15 @@ namespace MemoryRetention.Analyzers.Handlers
         private static TreeCallSites Scan(SyntaxTree tree, CancellationToken cancellationToken)
         {
             var sites = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            var qualified = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            var unqualified = new Dictionary<string, List<SyntaxNode>>(StringComparer.Ordinal);
+            var fullNames = new Dictionary<TypeDeclarationSyntax, string>();
             var mentioned = new HashSet<string>(StringComparer.Ordinal);
             var byBaseName = new Dictionary<string, List<BaseTypeDeclarationSyntax>>(StringComparer.Ordinal);
             var usingStatic = false;
             var globalUsingStatic = false;
+            var globalAlias = false;
+            List<string>? globalNamespaces = null;
 
             foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
             {
@@ -109,30 +166,81 @@ namespace MemoryRetention.Analyzers.Handlers
                         usingStatic = true;
                         globalUsingStatic |= directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword);
                         break;
+                    case UsingDirectiveSyntax { GlobalKeyword.RawKind: (int)SyntaxKind.GlobalKeyword } global:
+                        if (global.Alias is not null || global.Name is null)
+                        {
+                            globalAlias = true;
+                        }
+                        else
+                        {
+                            (globalNamespaces ??= new List<string>()).Add(global.Name.ToString().Replace(" ", string.Empty).Replace("global::", string.Empty));
+                        }
+
+                        break;
                 }
 
-                switch (node)
+                var siteName = node switch
                 {
-                    case InvocationExpressionSyntax invocation:
-                        Add(sites, Name(invocation.Expression), node);
-                        break;
-                    case ObjectCreationExpressionSyntax creation:
-                        Add(sites, Name(creation.Type), node);
-                        break;
-                    case ImplicitObjectCreationExpressionSyntax:
-                        Add(sites, ImplicitCreation, node);
-                        break;
-                    case ConstructorInitializerSyntax:
-                        Add(sites, ConstructorInitializer, node);
-                        break;
-                    case IdentifierNameSyntax or MemberAccessExpressionSyntax when IsMethodGroupPosition(node):
-                        Add(sites, Name((ExpressionSyntax)node), node);
-                        break;
+                    InvocationExpressionSyntax invocation => Name(invocation.Expression),
+                    ObjectCreationExpressionSyntax creation => Name(creation.Type),
+                    ImplicitObjectCreationExpressionSyntax => ImplicitCreation,
+                    ConstructorInitializerSyntax => ConstructorInitializer,
+                    IdentifierNameSyntax or MemberAccessExpressionSyntax when IsMethodGroupPosition(node) => Name((ExpressionSyntax)node),
+                    _ => null,
+                };
+
+                if (siteName is null)
+                {
+                    continue;
+                }
+
+                Add(sites, siteName, node);
+                if (!IsUnqualified(node))
+                {
+                    Add(qualified, siteName, node);
+                    continue;
+                }
+
+                // Filed under each enclosing type's full name and base-list names, or as outside any type (see UnqualifiedSitesAt).
+                var enclosed = false;
+                for (var outer = node.Parent; outer is not null; outer = outer.Parent)
+                {
+                    if (outer is not TypeDeclarationSyntax type)
+                    {
+                        continue;
+                    }
+
+                    enclosed = true;
+                    if (!fullNames.TryGetValue(type, out var fullName))
+                    {
+                        fullNames[type] = fullName = FullName(type);
+                    }
+
+                    Add(unqualified, UnqualifiedKey(siteName, 'F', fullName), node);
+                    if (type.BaseList is { } baseList)
+                    {
+                        foreach (var baseType in baseList.Types)
+                        {
+                            if (Name(baseType.Type) is { } baseName)
+                            {
+                                Add(unqualified, UnqualifiedKey(siteName, 'B', baseName), node);
+                            }
+                        }
+                    }
+                }
+
+                if (!enclosed)
+                {
+                    Add(unqualified, UnqualifiedKey(siteName, 'T', null), node);
                 }
             }
 
             Infrastructure.WorkCounters.Of(tree).CallSitesScanned(); // per tree, for tests: an edit rescans one tree
-            return new TreeCallSites(sites, mentioned, byBaseName, usingStatic, globalUsingStatic);
+            return new TreeCallSites(sites, qualified, unqualified, mentioned, byBaseName, usingStatic, globalUsingStatic)
+            {
+                HasGlobalAlias = globalAlias,
+                GlobalUsingNamespaces = (IReadOnlyList<string>?)globalNamespaces ?? Array.Empty<string>(),
+            };
         }
 
         private static void Add<T>(Dictionary<string, List<T>> map, string? name, T node)
@@ -147,7 +255,10 @@ namespace MemoryRetention.Analyzers.Handlers
                 map[name] = list = new List<T>();
             }
 
-            list.Add(node);
+            if (list.Count == 0 || !ReferenceEquals(list[list.Count - 1], node))
+            {
+                list.Add(node); // a site under one key once (two base-list entries may share a simple name)
+            }
         }
 
         private static bool IsMethodGroupPosition(SyntaxNode node)
@@ -197,43 +308,6 @@ namespace MemoryRetention.Analyzers.Handlers
             static bool IsUnqualifiedName(ExpressionSyntax expression)
                 => expression is IdentifierNameSyntax or GenericNameSyntax
                    || (expression is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or BaseExpressionSyntax });
-        }
-
-        /// <summary>
-        /// For an unqualified site: could it bind to a member declared by (or inherited from) one of the types whose
-        /// full names are <paramref name="fullNames"/> and simple names <paramref name="simpleNames"/>? Syntactically:
-        /// an enclosing type declaration is one of them (same namespace and name, any part of a partial type), or names
-        /// one of them in its base list. A site outside any type (top-level statements) may bind anywhere.
-        /// </summary>
-        public static bool MayBindToMemberOf(SyntaxNode site, HashSet<string> fullNames, HashSet<string> simpleNames)
-        {
-            var enclosed = false;
-            for (var node = site.Parent; node is not null; node = node.Parent)
-            {
-                if (node is not TypeDeclarationSyntax type)
-                {
-                    continue;
-                }
-
-                enclosed = true;
-                if (simpleNames.Contains(type.Identifier.ValueText) && fullNames.Contains(FullName(type)))
-                {
-                    return true;
-                }
-
-                if (type.BaseList is { } baseList)
-                {
-                    foreach (var baseType in baseList.Types)
-                    {
-                        if (Name(baseType.Type) is { } name && simpleNames.Contains(name))
-                        {
-                            return true;
-                        }
-                    }
-                }
-            }
-
-            return !enclosed;
         }
 
         /// <summary>A type declaration's name with its enclosing namespaces and types, dot-separated, without type parameters.</summary>

@@ -17,6 +17,7 @@ namespace MemoryRetention.Analyzers.Infrastructure
         private long _operationsVisited;
         private long _bodiesWalked;
         private long _callSiteScans;
+        private long _registrationCallsBound;
 
         public static WorkCounters Of(SyntaxTree tree) => PerTree.GetValue(tree, _ => new WorkCounters());
 
@@ -30,6 +31,11 @@ namespace MemoryRetention.Analyzers.Infrastructure
         public long CallSiteScans => Interlocked.Read(ref _callSiteScans);
 
         public void CallSitesScanned() => Interlocked.Increment(ref _callSiteScans);
+
+        /// <summary>Registration calls of this tree the registration index bound (0 while no rule needed the index).</summary>
+        public long RegistrationCallsBound => Interlocked.Read(ref _registrationCallsBound);
+
+        public void RegistrationCallBound() => Interlocked.Increment(ref _registrationCallsBound);
 
         public void BodyWalked(int operations)
         {

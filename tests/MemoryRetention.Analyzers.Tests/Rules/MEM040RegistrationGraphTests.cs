@@ -53,6 +53,55 @@ public static class Setup
 }" + Model, Ef);
 
         [Fact]
+        public Task MEM040_ScopedFactoryRegistrationThatDoesNotNameItsService_StillFound()
+            // The service type is what the factory's call returns: no registration writes 'IOrderService', so the
+            // syntax-only "no registration names it" shortcut must not rule it out.
+            => VerifyMEM040.DiagnosticsAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+
+public interface IOrderService { int Pending(); }
+public sealed class OrderService : IOrderService { public int Pending() => 0; }
+public sealed class ReportService
+{
+    private readonly IOrderService _orders;
+    public ReportService(IOrderService orders) { {|MEM040:_orders = orders|}; }
+}
+
+public static class Setup
+{
+    private static IOrderService Create() => new OrderService();
+
+    public static void Register(IServiceCollection services)
+    {
+        services.AddScoped(sp => Create());
+        services.AddSingleton<ReportService>();
+    }
+}", Ef);
+
+        [Fact]
+        public Task MEM040_ScopedRegistrationThroughAnAlias_StillFound()
+            => VerifyMEM040.DiagnosticsAsync(@"
+using Microsoft.Extensions.DependencyInjection;
+using Orders = IOrderService;
+
+public interface IOrderService { int Pending(); }
+public sealed class OrderService : IOrderService { public int Pending() => 0; }
+public sealed class ReportService
+{
+    private readonly IOrderService _orders;
+    public ReportService(IOrderService orders) { {|MEM040:_orders = orders|}; }
+}
+
+public static class Setup
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddScoped<Orders, OrderService>();
+        services.AddSingleton<ReportService>();
+    }
+}", Ef);
+
+        [Fact]
         public Task MEM040_OpenGenerics_ScopedDirectlyAndThroughATransient_AndAParameterNotStored()
             => VerifyMEM040.DiagnosticsAsync(@"
 using System.Linq;
