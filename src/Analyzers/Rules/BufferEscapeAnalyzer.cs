@@ -112,6 +112,8 @@ namespace MemoryRetention.Analyzers.Rules
                 };
             }
 
+            // Weakly keyed by the body, so the driver's operation trees are not kept alive for the whole compilation.
+            var lambdasByRoot = new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)>>();
             context.RegisterOperationAction(
                 c =>
                 {
@@ -134,44 +136,52 @@ namespace MemoryRetention.Analyzers.Rules
                     var retained = new HashSet<ILocalSymbol>(captured, SymbolEqualityComparer.Default);
                     var root = OperationTree.Root(lambda);
 
-                    foreach (var other in root.Descendants().OfType<IAnonymousFunctionOperation>())
+                    // Another lambda adds only locals of the scopes this one captures from: nothing when it captures no
+                    // local. The method's lambdas and their captures are collected once per body, for all its lambdas.
+                    if (captured.Count > 0)
                     {
-                        if (ReferenceEquals(other, lambda))
+                        foreach (var (other, theirs) in LambdasOf(lambdasByRoot, root, c.CancellationToken))
                         {
-                            continue;
-                        }
-
-                        foreach (var local in Captured(other))
-                        {
-                            if (captured.Any(mine => SameScope(mine, local)))
+                            if (ReferenceEquals(other, lambda))
                             {
-                                retained.Add(local);
+                                continue;
+                            }
+
+                            foreach (var local in theirs)
+                            {
+                                if (captured.Any(mine => SameScope(mine, local)))
+                                {
+                                    retained.Add(local);
+                                }
                             }
                         }
                     }
 
-                    foreach (var local in retained.OrderBy(l => l.Locations.Length > 0 ? l.Locations[0].SourceSpan.Start : 0).ThenBy(l => l.Name, System.StringComparer.Ordinal)) // deterministic: the first buffer in source order
+                    // Only retainable locals declared outside the lambda count; sorted only when there is one.
+                    var retainable = retained.Where(l => IsRetainable(l.Type) && !IsDeclaredInside(l, lambda)).ToList();
+                    var kept = retainable.Count <= 1
+                        ? retainable.FirstOrDefault()
+                        : retainable.OrderBy(l => l.Locations.Length > 0 ? l.Locations[0].SourceSpan.Start : 0).ThenBy(l => l.Name, System.StringComparer.Ordinal).First(); // deterministic: the first buffer in source order
+                    if (kept is not null)
                     {
-                        if (!IsRetainable(local.Type) || IsDeclaredInside(local, lambda))
-                        {
-                            continue;
-                        }
-
-                        var direct = captured.Contains(local, SymbolEqualityComparer.Default);
+                        var direct = captured.Contains(kept, SymbolEqualityComparer.Default);
                         var how = direct
                             ? "the delegate captures it and " + escape
                             : "another lambda of this scope captures it, so it shares the closure of this delegate, which " + escape;
-                        var properties = direct && OnlyLengthIsUsed(lambda, local, root, c.CancellationToken)
-                            ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CaptureLengthFix).Add(LocalProperty, local.Name)
+                        var properties = direct && OnlyLengthIsUsed(lambda, kept, root, c.CancellationToken)
+                            ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CaptureLengthFix).Add(LocalProperty, kept.Name)
                             : ImmutableDictionary<string, string?>.Empty;
-                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), properties, "A lambda created " + code.Describe(), local.Name, how));
+                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), properties, "A lambda created " + code.Describe(), kept.Name, how));
                         return;
                     }
 
-                    // A parameter of the handler (a body, a buffer, a document, or `ea.Body` off the delivery's arguments).
-                    foreach (var reference in lambda.Body.Descendants().OfType<IParameterReferenceOperation>().OrderBy(r => r.Syntax.SpanStart))
+                    // A parameter of the handler (a body, a buffer, a document, or `ea.Body` off the delivery's arguments):
+                    // the first in source order (the earliest start; the first met among equal starts).
+                    string? parameterName = null;
+                    var parameterStart = int.MaxValue;
+                    foreach (var operation in lambda.Body.Descendants())
                     {
-                        if (IsDeclaredInside(reference.Parameter, lambda))
+                        if (operation is not IParameterReferenceOperation reference || reference.Syntax.SpanStart >= parameterStart || IsDeclaredInside(reference.Parameter, lambda))
                         {
                             continue;
                         }
@@ -183,9 +193,14 @@ namespace MemoryRetention.Analyzers.Rules
                                 : null;
                         if (name is not null)
                         {
-                            c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), "A lambda created " + code.Describe(), name, "the delegate captures it and " + escape));
-                            return;
+                            parameterName = name;
+                            parameterStart = reference.Syntax.SpanStart;
                         }
+                    }
+
+                    if (parameterName is not null)
+                    {
+                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), "A lambda created " + code.Describe(), parameterName, "the delegate captures it and " + escape));
                     }
                 },
                 OperationKind.AnonymousFunction);
@@ -842,6 +857,36 @@ namespace MemoryRetention.Analyzers.Rules
             => condition.DescendantsAndSelf().Any(o => o is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" });
 
         /// <summary>Outer locals referenced inside the lambda (including nested lambdas).</summary>
+        private static List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)> LambdasOf(
+            System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)>> byRoot,
+            IOperation root,
+            System.Threading.CancellationToken cancellationToken)
+        {
+            if (byRoot.TryGetValue(root, out var known))
+            {
+                return known;
+            }
+
+            var lambdas = LambdasWithCaptures(root, cancellationToken);
+            return byRoot.GetValue(root, _ => lambdas);
+        }
+
+        /// <summary>Every lambda of a method body, with the locals each captures from outside itself.</summary>
+        private static List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)> LambdasWithCaptures(IOperation root, System.Threading.CancellationToken cancellationToken)
+        {
+            var result = new List<(IAnonymousFunctionOperation, List<ILocalSymbol>)>();
+            foreach (var operation in root.Descendants())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (operation is IAnonymousFunctionOperation lambda)
+                {
+                    result.Add((lambda, Captured(lambda)));
+                }
+            }
+
+            return result;
+        }
+
         private static List<ILocalSymbol> Captured(IAnonymousFunctionOperation lambda)
         {
             var result = new List<ILocalSymbol>();
