@@ -112,8 +112,6 @@ namespace MemoryRetention.Analyzers.Rules
                 };
             }
 
-            // Weakly keyed by the body, so the driver's operation trees are not kept alive for the whole compilation.
-            var lambdasByRoot = new System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)>>();
             context.RegisterOperationAction(
                 c =>
                 {
@@ -137,17 +135,17 @@ namespace MemoryRetention.Analyzers.Rules
                     var root = OperationTree.Root(lambda);
 
                     // Another lambda adds only locals of the scopes this one captures from: nothing when it captures no
-                    // local. The method's lambdas and their captures are collected once per body, for all its lambdas.
+                    // local (then the method's other lambdas are not walked).
                     if (captured.Count > 0)
                     {
-                        foreach (var (other, theirs) in LambdasOf(lambdasByRoot, root, c.CancellationToken))
+                        foreach (var operation in root.Descendants())
                         {
-                            if (ReferenceEquals(other, lambda))
+                            if (operation is not IAnonymousFunctionOperation other || ReferenceEquals(other, lambda))
                             {
                                 continue;
                             }
 
-                            foreach (var local in theirs)
+                            foreach (var local in Captured(other))
                             {
                                 if (captured.Any(mine => SameScope(mine, local)))
                                 {
@@ -857,36 +855,6 @@ namespace MemoryRetention.Analyzers.Rules
             => condition.DescendantsAndSelf().Any(o => o is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" });
 
         /// <summary>Outer locals referenced inside the lambda (including nested lambdas).</summary>
-        private static List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)> LambdasOf(
-            System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)>> byRoot,
-            IOperation root,
-            System.Threading.CancellationToken cancellationToken)
-        {
-            if (byRoot.TryGetValue(root, out var known))
-            {
-                return known;
-            }
-
-            var lambdas = LambdasWithCaptures(root, cancellationToken);
-            return byRoot.GetValue(root, _ => lambdas);
-        }
-
-        /// <summary>Every lambda of a method body, with the locals each captures from outside itself.</summary>
-        private static List<(IAnonymousFunctionOperation Lambda, List<ILocalSymbol> Captured)> LambdasWithCaptures(IOperation root, System.Threading.CancellationToken cancellationToken)
-        {
-            var result = new List<(IAnonymousFunctionOperation, List<ILocalSymbol>)>();
-            foreach (var operation in root.Descendants())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (operation is IAnonymousFunctionOperation lambda)
-                {
-                    result.Add((lambda, Captured(lambda)));
-                }
-            }
-
-            return result;
-        }
-
         private static List<ILocalSymbol> Captured(IAnonymousFunctionOperation lambda)
         {
             var result = new List<ILocalSymbol>();
