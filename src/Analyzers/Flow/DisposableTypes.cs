@@ -198,12 +198,19 @@ namespace MemoryRetention.Analyzers.Flow
         /// <summary>True for CancellationTokenSource (and subclasses).</summary>
         public bool IsCancellationTokenSource(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, CancellationTokenSource);
 
-        /// <summary>Null when the compilation has no <c>System.IDisposable</c> (nothing to analyze).</summary>
+        /// <summary>
+        /// The compilation's disposable types, built once and shared by every rule (its caches of source factories and
+        /// argument-keeping parameters too); null when the compilation has no <c>System.IDisposable</c> (nothing to analyze).
+        /// </summary>
         public static DisposableTypes? Create(Compilation compilation)
         {
-            var types = new DisposableTypes(compilation);
+            var types = PerCompilation.GetValue(compilation, c => new DisposableTypes(c));
             return types.IDisposable is null ? null : types;
         }
+
+        // Weakly keyed by the compilation: nothing outlives it.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, DisposableTypes> PerCompilation =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, DisposableTypes>();
 
         /// <summary>True for a reference type that implements IDisposable or IAsyncDisposable.</summary>
         public bool IsDisposable(ITypeSymbol? type)
