@@ -220,8 +220,28 @@ namespace MemoryRetention.Analyzers.Flow
                 return false;
             }
 
-            return KnownTypes.IsOrDerivesFrom(type, IDisposable) || KnownTypes.IsOrDerivesFrom(type, IAsyncDisposable);
+            // Asked for every `new` and every call's result: one pass over the interfaces of the type's definition (a
+            // construction implements what its definition does, and neither interface is generic), instead of two
+            // passes over a construction's substituted interfaces.
+            var definition = type.OriginalDefinition;
+            if (IsDisposableInterface(definition))
+            {
+                return true;
+            }
+
+            foreach (var implemented in definition.AllInterfaces)
+            {
+                if (IsDisposableInterface(implemented))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
+
+        private bool IsDisposableInterface(ITypeSymbol type)
+            => SymbolEqualityComparer.Default.Equals(type, IDisposable) || (IAsyncDisposable is not null && SymbolEqualityComparer.Default.Equals(type, IAsyncDisposable));
 
         /// <summary>True when the type implements IAsyncDisposable.</summary>
         public bool IsAsyncDisposable(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, IAsyncDisposable);
