@@ -58,6 +58,9 @@ public sealed class Worker : BackgroundService
 }
 ";
 
+        /// <summary>The tiny worker's Program.cs (the SDK adds the global usings of a worker project).</summary>
+        public static string TinyWorkerSource => TinyWorkerProgram.TrimStart();
+
         /// <summary>The 15-line worker of the issue: Host.CreateApplicationBuilder and one BackgroundService.</summary>
         public static Compilation TinyWorker() => CSharpCompilation.Create(
             "TinyWorker",

@@ -198,12 +198,19 @@ namespace MemoryRetention.Analyzers.Flow
         /// <summary>True for CancellationTokenSource (and subclasses).</summary>
         public bool IsCancellationTokenSource(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, CancellationTokenSource);
 
-        /// <summary>Null when the compilation has no <c>System.IDisposable</c> (nothing to analyze).</summary>
+        /// <summary>
+        /// The compilation's disposable types, built once and shared by every rule (its caches of source factories and
+        /// argument-keeping parameters too); null when the compilation has no <c>System.IDisposable</c> (nothing to analyze).
+        /// </summary>
         public static DisposableTypes? Create(Compilation compilation)
         {
-            var types = new DisposableTypes(compilation);
+            var types = PerCompilation.GetValue(compilation, c => new DisposableTypes(c));
             return types.IDisposable is null ? null : types;
         }
+
+        // Weakly keyed by the compilation: nothing outlives it.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, DisposableTypes> PerCompilation =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, DisposableTypes>();
 
         /// <summary>True for a reference type that implements IDisposable or IAsyncDisposable.</summary>
         public bool IsDisposable(ITypeSymbol? type)
@@ -213,8 +220,28 @@ namespace MemoryRetention.Analyzers.Flow
                 return false;
             }
 
-            return KnownTypes.IsOrDerivesFrom(type, IDisposable) || KnownTypes.IsOrDerivesFrom(type, IAsyncDisposable);
+            // Asked for every `new` and every call's result: one pass over the interfaces of the type's definition (a
+            // construction implements what its definition does, and neither interface is generic), instead of two
+            // passes over a construction's substituted interfaces.
+            var definition = type.OriginalDefinition;
+            if (IsDisposableInterface(definition))
+            {
+                return true;
+            }
+
+            foreach (var implemented in definition.AllInterfaces)
+            {
+                if (IsDisposableInterface(implemented))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
+
+        private bool IsDisposableInterface(ITypeSymbol type)
+            => SymbolEqualityComparer.Default.Equals(type, IDisposable) || (IAsyncDisposable is not null && SymbolEqualityComparer.Default.Equals(type, IAsyncDisposable));
 
         /// <summary>True when the type implements IAsyncDisposable.</summary>
         public bool IsAsyncDisposable(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, IAsyncDisposable);

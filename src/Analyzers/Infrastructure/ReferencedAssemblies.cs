@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -60,10 +61,8 @@ namespace MemoryRetention.Analyzers.Infrastructure
 
         private readonly IAssemblySymbol _source;
         private readonly Compilation _compilation;
+        private readonly ReferenceSet _references;
         private volatile HashSet<string>? _sourceNamespaceRoots;
-        private readonly IAssemblySymbol? _corLibrary;
-        private readonly ImmutableArray<IAssemblySymbol> _all;
-        private readonly Dictionary<string, List<IAssemblySymbol>> _byRootName = new Dictionary<string, List<IAssemblySymbol>>(StringComparer.Ordinal);
         private int _assembliesSearched;
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _fullSearches = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
@@ -71,26 +70,18 @@ namespace MemoryRetention.Analyzers.Infrastructure
         {
             _source = compilation.Assembly;
             _compilation = compilation;
-            var all = ImmutableArray.CreateBuilder<IAssemblySymbol>();
-            foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
-            {
-                all.Add(assembly);
-                var root = RootOf(assembly.Identity.Name);
-                if (!_byRootName.TryGetValue(root, out var list))
-                {
-                    _byRootName[root] = list = new List<IAssemblySymbol>();
-                }
-
-                list.Add(assembly);
-            }
-
-            _corLibrary = compilation.GetSpecialType(SpecialType.System_Object).ContainingAssembly;
-
-            _all = all.ToImmutable();
+            _references = ReferenceSet.For(compilation, out var reused);
+            ReusedReferences = reused;
         }
 
         /// <summary>The index for a compilation (built once, shared by all rules; weakly keyed, nothing outlives the compilation).</summary>
         public static ReferencedAssemblies Of(Compilation compilation) => PerCompilation.GetValue(compilation, c => new ReferencedAssemblies(c));
+
+        /// <summary>
+        /// True when this compilation reuses the metadata answers of an earlier compilation that bound the same referenced
+        /// assemblies (an edit, another project with the same references): its look-ups search no reference again.
+        /// </summary>
+        internal bool ReusedReferences { get; }
 
         /// <summary>Assemblies searched so far for type look-ups in this compilation (a work counter for tests and the benchmark).</summary>
         public int AssembliesSearched => Volatile.Read(ref _assembliesSearched);
@@ -112,85 +103,7 @@ namespace MemoryRetention.Analyzers.Infrastructure
                 return type;
             }
 
-            var gate = GateOf(metadataName);
-            INamedTypeSymbol? nonPublic = null;
-            var searched = new HashSet<IAssemblySymbol>(SymbolEqualityComparer.Default);
-            if (gate is not null)
-            {
-                var present = false;
-                foreach (var prefix in gate.Value)
-                {
-                    foreach (var assembly in Named(prefix))
-                    {
-                        present = true;
-                        if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } found)
-                        {
-                            return found;
-                        }
-                    }
-                }
-
-                if (!present || nonPublic is not null)
-                {
-                    return nonPublic; // an absent framework: nothing can define its names (but the source, asked first)
-                }
-
-                // Present, but the name is not in its own assemblies: other packages add types to a framework's namespace
-                // (EF Core's EntityFrameworkServiceCollectionExtensions in Microsoft.Extensions.DependencyInjection).
-            }
-
-            // Outside the framework namespaces: the core library, then assemblies named like the namespace
-            // (System.Threading.Channels.ChannelReader`1 → System.Threading.Channels), then everything.
-            if (_corLibrary is not null && TryCandidate(_corLibrary, metadataName, searched, ref nonPublic) is { } core)
-            {
-                return core;
-            }
-
-            var ns = NamespaceOf(metadataName);
-            if (ns.Length > 0 && _byRootName.TryGetValue(RootOf(ns), out var related))
-            {
-                foreach (var assembly in related)
-                {
-                    var name = assembly.Identity.Name;
-                    if ((IsPrefix(name, ns) || IsPrefix(ns, name)) && TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } near)
-                    {
-                        return near;
-                    }
-                }
-            }
-
-            foreach (var (home, assemblies) in Homes)
-            {
-                if (IsPrefix(home, metadataName))
-                {
-                    foreach (var prefix in assemblies)
-                    {
-                        foreach (var assembly in Named(prefix))
-                        {
-                            if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } homed)
-                            {
-                                return homed;
-                            }
-                        }
-                    }
-                }
-            }
-
-            if (nonPublic is not null)
-            {
-                return nonPublic;
-            }
-
-            _fullSearches.Enqueue(metadataName);
-            foreach (var assembly in _all)
-            {
-                if (TryCandidate(assembly, metadataName, searched, ref nonPublic) is { } any)
-                {
-                    return any;
-                }
-            }
-
-            return nonPublic;
+            return _references.Find(metadataName, this);
         }
 
         /// <summary>
@@ -205,17 +118,7 @@ namespace MemoryRetention.Analyzers.Infrastructure
                 roots = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var tree in _compilation.SyntaxTrees)
                 {
-                    if (tree.GetRoot() is Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax unit)
-                    {
-                        foreach (var member in unit.Members)
-                        {
-                            roots.Add(member is Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax ns ? RootOf(ns.Name.ToString().Trim()) : string.Empty);
-                        }
-                    }
-                    else
-                    {
-                        roots.Add("*"); // not C#: ask the source
-                    }
+                    roots.UnionWith(TreeNamespaceRoots.GetValue(tree, NamespaceRootsOf));
                 }
 
                 _sourceNamespaceRoots = roots;
@@ -231,27 +134,31 @@ namespace MemoryRetention.Analyzers.Infrastructure
             return roots.Contains(top.IndexOf('.') < 0 ? string.Empty : RootOf(top));
         }
 
-        private INamedTypeSymbol? TryCandidate(IAssemblySymbol assembly, string metadataName, HashSet<IAssemblySymbol> searched, ref INamedTypeSymbol? nonPublic)
+        // A tree's top-level namespace roots, kept with the (immutable) tree: a new compilation after an edit reads the
+        // other trees' answers instead of walking their compilation units again.
+        private static readonly ConditionalWeakTable<SyntaxTree, string[]> TreeNamespaceRoots = new ConditionalWeakTable<SyntaxTree, string[]>();
+
+        private static string[] NamespaceRootsOf(SyntaxTree tree)
         {
-            if (!searched.Add(assembly))
+            if (tree.GetRoot() is not Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax unit)
             {
-                return null;
+                return new[] { "*" }; // not C#: ask the source
             }
 
-            var type = Search(assembly, metadataName);
-            if (type is null)
+            var roots = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in unit.Members)
             {
-                return null;
+                roots.Add(member is Microsoft.CodeAnalysis.CSharp.Syntax.BaseNamespaceDeclarationSyntax ns ? RootOf(ns.Name.ToString().Trim()) : string.Empty);
             }
 
-            if (type.DeclaredAccessibility == Accessibility.Public)
-            {
-                return type;
-            }
-
-            nonPublic ??= type;
-            return null;
+            return roots.Count == 0 ? Array.Empty<string>() : roots.ToArray();
         }
+
+        /// <summary>Counts one assembly searched on behalf of this compilation (the reference set counts its searches here).</summary>
+        internal void CountSearch() => Interlocked.Increment(ref _assembliesSearched);
+
+        /// <summary>Records a name whose look-up had to search every referenced assembly.</summary>
+        internal void CountFullSearch(string metadataName) => _fullSearches.Enqueue(metadataName);
 
         private INamedTypeSymbol? Search(IAssemblySymbol assembly, string metadataName)
         {
@@ -259,21 +166,7 @@ namespace MemoryRetention.Analyzers.Infrastructure
             return assembly.GetTypeByMetadataName(metadataName);
         }
 
-        private IEnumerable<IAssemblySymbol> Named(string prefix)
-        {
-            if (_byRootName.TryGetValue(RootOf(prefix), out var list))
-            {
-                foreach (var assembly in list)
-                {
-                    if (IsPrefix(prefix, assembly.Identity.Name))
-                    {
-                        yield return assembly;
-                    }
-                }
-            }
-        }
-
-        private static ImmutableArray<string>? GateOf(string metadataName)
+        internal static ImmutableArray<string>? GateOf(string metadataName)
         {
             if (metadataName.StartsWith("System.", StringComparison.Ordinal) && !metadataName.StartsWith("System.ObservableExtensions", StringComparison.Ordinal))
             {
@@ -292,16 +185,16 @@ namespace MemoryRetention.Analyzers.Infrastructure
         }
 
         /// <summary>True when <paramref name="name"/> is <paramref name="prefix"/> or starts with it followed by a dot.</summary>
-        private static bool IsPrefix(string prefix, string name)
+        internal static bool IsPrefix(string prefix, string name)
             => name.StartsWith(prefix, StringComparison.Ordinal) && (name.Length == prefix.Length || name[prefix.Length] == '.');
 
-        private static string RootOf(string name)
+        internal static string RootOf(string name)
         {
             var dot = name.IndexOf('.');
             return dot < 0 ? name : name.Substring(0, dot);
         }
 
-        private static string NamespaceOf(string metadataName)
+        internal static string NamespaceOf(string metadataName)
         {
             var plus = metadataName.IndexOf('+'); // nested types: Outer+Inner
             var top = plus < 0 ? metadataName : metadataName.Substring(0, plus);

@@ -42,7 +42,7 @@ namespace MemoryRetention.Analyzers.Rules
             var script = context.Compilation.ReferencedAssemblyNames.Any(a => a.Name == ScriptingAssemblyName)
                 ? KnownTypes.Get(context.Compilation, "Microsoft.CodeAnalysis.CSharp.Scripting.CSharpScript")
                 : null;
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
 
             context.RegisterOperationAction(
                 c =>

@@ -42,7 +42,7 @@ namespace MemoryRetention.Analyzers.Rules
             var gc = KnownTypes.Get(context.Compilation, "System.GC");
             var stream = KnownTypes.Get(context.Compilation, "System.IO.Stream");
             var file = KnownTypes.Get(context.Compilation, "System.IO.File");
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
 
             context.RegisterOperationAction(c => AnalyzeArray(c, (IArrayCreationOperation)c.Operation, handlers, stream, index), OperationKind.ArrayCreation);
             ObjectPoolPolicies.Register(context); // MEM013: Microsoft.Extensions.ObjectPool policies that keep growth

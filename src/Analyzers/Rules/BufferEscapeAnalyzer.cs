@@ -134,44 +134,52 @@ namespace MemoryRetention.Analyzers.Rules
                     var retained = new HashSet<ILocalSymbol>(captured, SymbolEqualityComparer.Default);
                     var root = OperationTree.Root(lambda);
 
-                    foreach (var other in root.Descendants().OfType<IAnonymousFunctionOperation>())
+                    // Another lambda adds only locals of the scopes this one captures from: nothing when it captures no
+                    // local (then the method's other lambdas are not walked).
+                    if (captured.Count > 0)
                     {
-                        if (ReferenceEquals(other, lambda))
+                        foreach (var operation in root.Descendants())
                         {
-                            continue;
-                        }
-
-                        foreach (var local in Captured(other))
-                        {
-                            if (captured.Any(mine => SameScope(mine, local)))
+                            if (operation is not IAnonymousFunctionOperation other || ReferenceEquals(other, lambda))
                             {
-                                retained.Add(local);
+                                continue;
+                            }
+
+                            foreach (var local in Captured(other))
+                            {
+                                if (captured.Any(mine => SameScope(mine, local)))
+                                {
+                                    retained.Add(local);
+                                }
                             }
                         }
                     }
 
-                    foreach (var local in retained.OrderBy(l => l.Locations.Length > 0 ? l.Locations[0].SourceSpan.Start : 0).ThenBy(l => l.Name, System.StringComparer.Ordinal)) // deterministic: the first buffer in source order
+                    // Only retainable locals declared outside the lambda count; sorted only when there is one.
+                    var retainable = retained.Where(l => IsRetainable(l.Type) && !IsDeclaredInside(l, lambda)).ToList();
+                    var kept = retainable.Count <= 1
+                        ? retainable.FirstOrDefault()
+                        : retainable.OrderBy(l => l.Locations.Length > 0 ? l.Locations[0].SourceSpan.Start : 0).ThenBy(l => l.Name, System.StringComparer.Ordinal).First(); // deterministic: the first buffer in source order
+                    if (kept is not null)
                     {
-                        if (!IsRetainable(local.Type) || IsDeclaredInside(local, lambda))
-                        {
-                            continue;
-                        }
-
-                        var direct = captured.Contains(local, SymbolEqualityComparer.Default);
+                        var direct = captured.Contains(kept, SymbolEqualityComparer.Default);
                         var how = direct
                             ? "the delegate captures it and " + escape
                             : "another lambda of this scope captures it, so it shares the closure of this delegate, which " + escape;
-                        var properties = direct && OnlyLengthIsUsed(lambda, local, root, c.CancellationToken)
-                            ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CaptureLengthFix).Add(LocalProperty, local.Name)
+                        var properties = direct && OnlyLengthIsUsed(lambda, kept, root, c.CancellationToken)
+                            ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, CaptureLengthFix).Add(LocalProperty, kept.Name)
                             : ImmutableDictionary<string, string?>.Empty;
-                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), properties, "A lambda created " + code.Describe(), local.Name, how));
+                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), properties, "A lambda created " + code.Describe(), kept.Name, how));
                         return;
                     }
 
-                    // A parameter of the handler (a body, a buffer, a document, or `ea.Body` off the delivery's arguments).
-                    foreach (var reference in lambda.Body.Descendants().OfType<IParameterReferenceOperation>().OrderBy(r => r.Syntax.SpanStart))
+                    // A parameter of the handler (a body, a buffer, a document, or `ea.Body` off the delivery's arguments):
+                    // the first in source order (the earliest start; the first met among equal starts).
+                    string? parameterName = null;
+                    var parameterStart = int.MaxValue;
+                    foreach (var operation in lambda.Body.Descendants())
                     {
-                        if (IsDeclaredInside(reference.Parameter, lambda))
+                        if (operation is not IParameterReferenceOperation reference || reference.Syntax.SpanStart >= parameterStart || IsDeclaredInside(reference.Parameter, lambda))
                         {
                             continue;
                         }
@@ -183,9 +191,14 @@ namespace MemoryRetention.Analyzers.Rules
                                 : null;
                         if (name is not null)
                         {
-                            c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), "A lambda created " + code.Describe(), name, "the delegate captures it and " + escape));
-                            return;
+                            parameterName = name;
+                            parameterStart = reference.Syntax.SpanStart;
                         }
+                    }
+
+                    if (parameterName is not null)
+                    {
+                        c.ReportDiagnostic(Diagnostic.Create(Descriptors.MEM011_BufferEscapes, lambda.Syntax.GetLocation(), "A lambda created " + code.Describe(), parameterName, "the delegate captures it and " + escape));
                     }
                 },
                 OperationKind.AnonymousFunction);

@@ -43,7 +43,7 @@ namespace MemoryRetention.Analyzers.Rules
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
             var sources = new LongLivedSources(context.Compilation, handlers);
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
             var optionsMonitor = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.IOptionsMonitor`1");
             var optionsMonitorExtensions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Options.OptionsMonitorExtensions");
             var changeToken = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Primitives.ChangeToken");
@@ -331,20 +331,24 @@ namespace MemoryRetention.Analyzers.Rules
         /// The `+=`/`-=` assignments of <paramref name="event"/> in the type that contains <paramref name="origin"/>:
         /// a syntactic pre-filter on the event name, then binding only the candidates.
         /// </summary>
-        private static System.Collections.Generic.IEnumerable<IEventAssignmentOperation> FindAssignments(OperationAnalysisContext context, IOperation origin, IEventSymbol @event, bool adds, CancellationToken cancellationToken)
+        // Per type declaration (immutable syntax, so shared by every compilation of the tree): its `+=` and `-=`
+        // assignments by assigned member name, collected with one walk instead of one walk per subscription.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TypeDeclarationSyntax, System.Collections.Generic.Dictionary<(SyntaxKind, string), System.Collections.Generic.List<AssignmentExpressionSyntax>>> AssignmentIndex =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<TypeDeclarationSyntax, System.Collections.Generic.Dictionary<(SyntaxKind, string), System.Collections.Generic.List<AssignmentExpressionSyntax>>>();
+
+        private static System.Collections.Generic.Dictionary<(SyntaxKind, string), System.Collections.Generic.List<AssignmentExpressionSyntax>> AssignmentsByName(TypeDeclarationSyntax type, CancellationToken cancellationToken)
         {
-            var type = origin.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>();
-            var model = origin.SemanticModel;
-            if (type is null || model is null)
+            if (AssignmentIndex.TryGetValue(type, out var known))
             {
-                yield break;
+                return known;
             }
 
-            var kind = adds ? SyntaxKind.AddAssignmentExpression : SyntaxKind.SubtractAssignmentExpression;
+            var map = new System.Collections.Generic.Dictionary<(SyntaxKind, string), System.Collections.Generic.List<AssignmentExpressionSyntax>>();
             foreach (var node in type.DescendantNodes())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!node.IsKind(kind) || node is not AssignmentExpressionSyntax candidate || ReferenceEquals(candidate, origin.Syntax))
+                if (node is not AssignmentExpressionSyntax candidate
+                    || !(candidate.IsKind(SyntaxKind.AddAssignmentExpression) || candidate.IsKind(SyntaxKind.SubtractAssignmentExpression)))
                 {
                     continue;
                 }
@@ -356,7 +360,42 @@ namespace MemoryRetention.Analyzers.Rules
                     _ => null,
                 };
 
-                if (name != @event.Name)
+                if (name is null)
+                {
+                    continue;
+                }
+
+                var key = (candidate.Kind(), name);
+                if (!map.TryGetValue(key, out var list))
+                {
+                    map[key] = list = new System.Collections.Generic.List<AssignmentExpressionSyntax>();
+                }
+
+                list.Add(candidate);
+            }
+
+            return AssignmentIndex.GetValue(type, _ => map);
+        }
+
+        private static System.Collections.Generic.IEnumerable<IEventAssignmentOperation> FindAssignments(OperationAnalysisContext context, IOperation origin, IEventSymbol @event, bool adds, CancellationToken cancellationToken)
+        {
+            var type = origin.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            var model = origin.SemanticModel;
+            if (type is null || model is null)
+            {
+                yield break;
+            }
+
+            var kind = adds ? SyntaxKind.AddAssignmentExpression : SyntaxKind.SubtractAssignmentExpression;
+            if (!AssignmentsByName(type, cancellationToken).TryGetValue((kind, @event.Name), out var candidates))
+            {
+                yield break;
+            }
+
+            foreach (var candidate in candidates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (ReferenceEquals(candidate, origin.Syntax))
                 {
                     continue;
                 }

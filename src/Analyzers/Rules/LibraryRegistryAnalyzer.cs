@@ -72,7 +72,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
 
             if (meter is not null || activitySource is not null || loggerFactory is not null)
             {

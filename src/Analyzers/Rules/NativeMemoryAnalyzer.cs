@@ -53,7 +53,7 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
             context.RegisterOperationAction(
                 c =>
                 {

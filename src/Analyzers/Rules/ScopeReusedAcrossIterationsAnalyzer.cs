@@ -80,6 +80,25 @@ namespace MemoryRetention.Analyzers.Rules
 
             var root = OperationTree.Root(creation);
 
+            // Only a loop after the creation can reuse it (most scopes are created in a handler with no loop after them):
+            // look for one before collecting the aliases.
+            List<ILoopOperation>? laterLoops = null;
+            foreach (var operation in root.Descendants())
+            {
+                if (operation is ILoopOperation loop
+                    && loop.Body is not null
+                    && !loop.Syntax.Span.Contains(creation.Syntax.Span)
+                    && loop.Syntax.SpanStart >= creation.Syntax.SpanStart)
+                {
+                    (laterLoops ??= new List<ILoopOperation>()).Add(loop);
+                }
+            }
+
+            if (laterLoops is null)
+            {
+                return;
+            }
+
             // Locals whose initializer reads this one (a service resolved from the scope) count as uses of it.
             var aliases = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default) { local };
             foreach (var declarator in root.Descendants().OfType<IVariableDeclaratorOperation>())
@@ -91,18 +110,15 @@ namespace MemoryRetention.Analyzers.Rules
                 }
             }
 
-            foreach (var loop in root.Descendants().OfType<ILoopOperation>())
+            foreach (var loop in laterLoops)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
-                if (loop.Body is null
-                    || loop.Syntax.Span.Contains(creation.Syntax.Span)
-                    || loop.Syntax.SpanStart < creation.Syntax.SpanStart
-                    || !handlers.IsWorkerLoop(loop, code.EntryPoint, context.CancellationToken))
+                if (!handlers.IsWorkerLoop(loop, code.EntryPoint, context.CancellationToken))
                 {
                     continue;
                 }
 
-                var uses = loop.Body.Descendants().OfType<ILocalReferenceOperation>().Where(r => aliases.Contains(r.Local)).ToList();
+                var uses = loop.Body!.Descendants().OfType<ILocalReferenceOperation>().Where(r => aliases.Contains(r.Local)).ToList();
                 if (uses.Count > 0)
                 {
                     // `context.ChangeTracker.Clear()` in the loop: the context is reset each iteration.

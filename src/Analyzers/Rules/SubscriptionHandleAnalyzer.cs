@@ -45,7 +45,7 @@ namespace MemoryRetention.Analyzers.Rules
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
             var sources = new LongLivedSources(context.Compilation, handlers);
             var task = KnownTypes.Get(context.Compilation, "System.Threading.Tasks.Task");
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
 
             context.RegisterOperationAction(
                 c =>

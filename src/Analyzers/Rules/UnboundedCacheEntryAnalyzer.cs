@@ -65,14 +65,9 @@ namespace MemoryRetention.Analyzers.Rules
             // a field or property initialised or assigned in its type with `new MemoryCache(options)` has a limit when
             // those options set one; any other cache (an injected IMemoryCache) is the DI cache, limited when the
             // compilation configures AddMemoryCache with a SizeLimit (a lazy text check, at most once per compilation).
-            var diCacheLimited = new System.Lazy<bool>(() => compilation.SyntaxTrees.Any(t =>
-            {
-                var text = t.TryGetText(out var known) ? known.ToString() : t.GetText().ToString();
-                return text.Contains("AddMemoryCache") && text.Contains("SizeLimit")
-                    && t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>().Any(call =>
-                        call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: "AddMemoryCache" }
-                        && call.ArgumentList.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == "SizeLimit"));
-            }));
+            // The answer per tree is kept with the (immutable) tree, so the next compilation of an edit rescans only the
+            // edited document, not every document's text.
+            var diCacheLimited = new System.Lazy<bool>(() => compilation.SyntaxTrees.Any(ConfiguresLimitedMemoryCache));
             var limitedMembers = new System.Collections.Concurrent.ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
             bool SizeLimitedCache(IInvocationOperation call)
             {
@@ -160,6 +155,25 @@ namespace MemoryRetention.Analyzers.Rules
                 },
                 OperationKind.Invocation);
         }
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, object> LimitedMemoryCacheTrees =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, object>();
+
+        private static readonly object Limited = true;
+        private static readonly object NotLimited = false;
+
+        /// <summary>Whether the tree calls <c>AddMemoryCache</c> with options that set a SizeLimit; decided once per tree.</summary>
+        private static bool ConfiguresLimitedMemoryCache(SyntaxTree tree)
+            => ReferenceEquals(LimitedMemoryCacheTrees.GetValue(tree, t =>
+            {
+                var text = t.TryGetText(out var known) ? known.ToString() : t.GetText().ToString();
+                return text.Contains("AddMemoryCache") && text.Contains("SizeLimit")
+                    && t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>().Any(call =>
+                        call.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: "AddMemoryCache" }
+                        && call.ArgumentList.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == "SizeLimit"))
+                    ? Limited
+                    : NotLimited;
+            }), Limited);
 
         /// <summary>
         /// For a field or property that its own type creates with <c>new MemoryCache(…)</c> (initializer or assignment):
@@ -280,7 +294,8 @@ namespace MemoryRetention.Analyzers.Rules
                 return;
             }
 
-            var longLived = LifetimeService.For(handlers).LivesForProcess(type);
+            // Asked only for a `new MemoryCache` stored in an instance field (most such types inject IMemoryCache).
+            var longLived = new System.Lazy<bool>(() => LifetimeService.For(handlers).LivesForProcess(type));
             var unlimited = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, IOperation>(SymbolEqualityComparer.Default);
             var perMessageWrites = new System.Collections.Concurrent.ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
@@ -303,7 +318,7 @@ namespace MemoryRetention.Analyzers.Rules
                     var options = creation.Arguments.Select(a => a.Value is IConversionOperation conversion ? conversion.Operand : a.Value).OfType<IObjectCreationOperation>().FirstOrDefault();
                     var setsLimit = options?.Initializer?.Initializers.OfType<ISimpleAssignmentOperation>().Any(a => a.Target is IPropertyReferenceOperation { Property.Name: "SizeLimit" }) == true;
                     var inspectable = options is not null || creation.Arguments.Length == 0;
-                    if (field is not null && (field.IsStatic || longLived) && inspectable && !setsLimit)
+                    if (field is not null && inspectable && !setsLimit && (field.IsStatic || longLived.Value))
                     {
                         unlimited[field] = creation;
                     }

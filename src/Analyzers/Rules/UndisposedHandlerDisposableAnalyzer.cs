@@ -39,7 +39,7 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
             context.RegisterOperationAction(c => AnalyzeCreation(c, c.Operation, handlers, types, index), OperationKind.ObjectCreation);
             context.RegisterOperationAction(
                 c =>
@@ -54,7 +54,10 @@ namespace MemoryRetention.Analyzers.Rules
 
                     foreach (var argument in invocation.Arguments)
                     {
-                        if (argument.Parameter is { RefKind: RefKind.Out } parameter && types.IsSourceOutFactory(parameter, c.CancellationToken))
+                        // An out argument is written `out …` (cheaper to see than the parameter's ref kind of a reduced
+                        // extension method, asked for every argument of every call).
+                        if (argument.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { RefKindKeyword.RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.OutKeyword }
+                            && argument.Parameter is { RefKind: RefKind.Out } parameter && types.IsSourceOutFactory(parameter, c.CancellationToken))
                         {
                             AnalyzeOutArgument(c, argument, parameter.Type, handlers, types, index);
                         }

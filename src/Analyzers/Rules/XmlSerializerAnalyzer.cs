@@ -48,7 +48,7 @@ namespace MemoryRetention.Analyzers.Rules
             }
 
             var type = KnownTypes.Get(context.Compilation, "System.Type");
-            var index = new LocalReferenceIndex();
+            var index = LocalReferenceIndex.For(context.Compilation);
 
             context.RegisterOperationAction(
                 c =>

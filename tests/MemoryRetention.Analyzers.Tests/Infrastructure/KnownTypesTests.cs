@@ -139,5 +139,57 @@ namespace MemoryRetention.Analyzers.Tests.Infrastructure
                 Assert.True(SymbolEqualityComparer.Default.Equals(expected, actual), $"{name}: expected {expected?.ContainingAssembly.Name ?? "null"}, found {actual?.ContainingAssembly.Name ?? "null"}");
             }
         }
+
+        [Fact]
+        public void EditedCompilation_ReusesTheMetadataAnswers()
+        {
+            // Every edit makes a new compilation that keeps the referenced assembly symbols: its catalog look-ups are
+            // answered from the earlier compilation's, with no assembly searched again, and the answers are the same symbols.
+            var first = Compile("class C { }", Packages.Of(Packages.Hosting, Packages.Quartz));
+            var names = CatalogNames().Concat(new[] { "System.IO.MemoryStream", "System.Buffers.ArrayPool`1", "No.Such.Type" }).ToList();
+            var before = names.Select(n => KnownTypes.Get(first, n)).ToList();
+            Assert.True(ReferencedAssemblies.Of(first).AssembliesSearched > 0);
+
+            var tree = first.SyntaxTrees.Single();
+            var edited = first.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(9, 0), " int x; "))));
+            var lookups = ReferencedAssemblies.Of(edited);
+            var after = names.Select(n => KnownTypes.Get(edited, n)).ToList();
+
+            Assert.True(lookups.ReusedReferences);
+            Assert.Equal(0, lookups.AssembliesSearched);
+            Assert.Equal(before, after, SymbolEqualityComparer.Default);
+            Assert.NotNull(KnownTypes.Get(edited, "Quartz.IJob"));
+            System.GC.KeepAlive(first);
+        }
+
+        [Fact]
+        public void CompilationWithOtherReferences_GetsItsOwnAnswers()
+        {
+            var withQuartz = Compile("class C { }", Packages.Of(Packages.Hosting, Packages.Quartz));
+            Assert.NotNull(KnownTypes.Get(withQuartz, "Quartz.IJob"));
+
+            // (It may reuse another compilation's set with the same references — never the set with Quartz.)
+            var withoutQuartz = Compile("class C { }", Packages.Of(Packages.Hosting));
+            Assert.Null(KnownTypes.Get(withoutQuartz, "Quartz.IJob"));
+            Assert.Equal("Microsoft.Extensions.Hosting.Abstractions", KnownTypes.Get(withoutQuartz, "Microsoft.Extensions.Hosting.BackgroundService")?.ContainingAssembly.Name);
+            System.GC.KeepAlive(withQuartz);
+        }
+
+        [Fact]
+        public void SourceTypes_AreNeverShared()
+        {
+            // The shared answers are the references' only: a new compilation that declares a framework name in source gets
+            // its own type, and one that stops declaring it gets the referenced one back.
+            var plain = Compile("class C { }", Packages.Of(Packages.Quartz));
+            Assert.Equal("Quartz", KnownTypes.Get(plain, "Quartz.IJob")?.ContainingAssembly.Name);
+
+            var declaring = plain.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Quartz { public interface IJob { } }"));
+            Assert.True(ReferencedAssemblies.Of(declaring).ReusedReferences);
+            Assert.True(KnownTypes.Get(declaring, "Quartz.IJob")!.Locations.Single().IsInSource);
+
+            var undeclared = declaring.RemoveSyntaxTrees(declaring.SyntaxTrees.Last());
+            Assert.Equal("Quartz", KnownTypes.Get(undeclared, "Quartz.IJob")?.ContainingAssembly.Name);
+            System.GC.KeepAlive(plain);
+        }
     }
 }

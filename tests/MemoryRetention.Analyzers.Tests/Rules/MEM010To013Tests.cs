@@ -658,6 +658,32 @@ public sealed class Worker : BackgroundService
 }", Packages.Of(Packages.Hosting, Packages.Quartz));
 
         [Fact]
+        public Task MEM011_LambdaCapturingNoLocal_DoesNotShareTheBufferClosure()
+            => VerifyMEM011.DiagnosticsAsync(@"
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+
+public sealed class Worker : BackgroundService
+{
+    private int _ticks;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var chunk = new byte[1024];
+            Func<int> size = () => chunk.Length;                                           // the buffer's closure, short-lived
+            stoppingToken.Register(() => _ticks++);                                        // captures no local: not that closure
+            var id = Guid.NewGuid();
+            stoppingToken.Register({|MEM011:() => Console.WriteLine(id)|});                  // a local of the buffer's scope: shares it
+            await Task.Delay(10, stoppingToken);
+        }
+    }
+}", Packages.Of(Packages.Hosting));
+
+        [Fact]
         public Task MEM011_BodiesInSlotsAndDelegatesInCollections()
             => VerifyMEM011.DiagnosticsAsync(@"
 using System;
