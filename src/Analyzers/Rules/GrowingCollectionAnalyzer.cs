@@ -52,6 +52,11 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM001_StaticCollectionGrows,
             Descriptors.MEM002_HandlerCollectionGrows);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Loop), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var collections = CollectionNames.Select(n => KnownTypes.Get(context.Compilation, n)).Where(t => t is not null).Select(t => t!).ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
