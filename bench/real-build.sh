@@ -6,6 +6,7 @@
 # machines set: every compilation is a fresh, cold process that JIT-compiles every analyzer).
 #
 #   bash bench/real-build.sh [builds]      (default 4; the first build of each mode is the cold one)
+#   MODES=false bash bench/real-build.sh   (only the builds without the compiler server)
 #
 # Prints, per build: our analyzers' execution time and NetAnalyzers' (both of its assemblies), in seconds.
 set -euo pipefail
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 builds=${1:-4}
 root=$(pwd)
 
-dotnet build src/Analyzers/MemoryRetention.Analyzers.csproj -c Release -v:q -nologo > /dev/null
+dotnet build src/Analyzers/MemoryRetention.Analyzers.csproj -c Release -v:q -nologo > "${TMPDIR:-/tmp}/real-build-analyzer.log" 2>&1 || { cat "${TMPDIR:-/tmp}/real-build-analyzer.log"; exit 1; }
 analyzer="$root/src/Analyzers/bin/Release/netstandard2.0/MemoryRetention.Analyzers.dll"
 hosting=$(sed -n 's/.*Include="Microsoft.Extensions.Hosting" Version="\([^"]*\)".*/\1/p' Directory.Packages.props | head -n 1)
 
@@ -42,7 +43,7 @@ EOF
 dotnet run -c Release --project bench -- --write-tiny-worker "$work" # the bench's own tiny worker
 
 dotnet restore "$work/Tiny.csproj" -v:q -nologo > /dev/null
-for shared in true false; do
+for shared in ${MODES:-true false}; do
   echo "UseSharedCompilation=$shared"
   dotnet build-server shutdown > /dev/null 2>&1 || true
   for i in $(seq 1 "$builds"); do

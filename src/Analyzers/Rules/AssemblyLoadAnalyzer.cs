@@ -24,6 +24,11 @@ namespace MemoryRetention.Analyzers.Rules
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM061_AssemblyLoadPerUnitOfWork);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var assembly = KnownTypes.Get(context.Compilation, "System.Reflection.Assembly");

@@ -31,6 +31,11 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM012_MemoryStreamPerInvocation,
             Descriptors.MEM013_PoolMisuse);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.ArrayCreation, OperationKind.ObjectCreation, OperationKind.Invocation), symbols: ImmutableArray.Create(SymbolKind.Method));
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);

@@ -29,6 +29,11 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM040_CaptiveScopedService);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Invocation, OperationKind.SimpleAssignment, OperationKind.FieldInitializer, OperationKind.ParameterReference), symbols: ImmutableArray.Create(SymbolKind.Method));
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);

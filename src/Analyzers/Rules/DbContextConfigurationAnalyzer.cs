@@ -29,6 +29,11 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM068_DbContextInternalServiceProvider);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var compilation = context.Compilation;

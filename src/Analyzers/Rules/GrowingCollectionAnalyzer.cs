@@ -59,6 +59,11 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM001_StaticCollectionGrows,
             Descriptors.MEM002_HandlerCollectionGrows);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Loop), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);

@@ -47,6 +47,11 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM066_LoggerFactoryPerUnitOfWork,
             Descriptors.MEM067_ReloadingConfigurationPerUnitOfWork);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var compilation = context.Compilation;

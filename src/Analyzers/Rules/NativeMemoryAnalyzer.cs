@@ -37,6 +37,11 @@ namespace MemoryRetention.Analyzers.Rules
             Escapes,
         }
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var gcHandle = KnownTypes.Get(context.Compilation, "System.Runtime.InteropServices.GCHandle");

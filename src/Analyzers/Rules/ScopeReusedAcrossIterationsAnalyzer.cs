@@ -25,6 +25,11 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM041_ScopeReusedAcrossIterations);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation, OperationKind.ObjectCreation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var handlers = HandlerRecognizer.Create(context.Compilation, context.Options);

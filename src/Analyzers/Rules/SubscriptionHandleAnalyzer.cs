@@ -34,6 +34,11 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM032_LinkedTokenSourceNotDisposed,
             Descriptors.MEM033_TimerNotDisposed);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var types = DisposableTypes.Create(context.Compilation);

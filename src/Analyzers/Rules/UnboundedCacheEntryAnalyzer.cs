@@ -29,6 +29,11 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM051_UnboundedCacheEntry);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.ObjectCreation, OperationKind.Invocation), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var cacheExtensions = KnownTypes.Get(context.Compilation, "Microsoft.Extensions.Caching.Memory.CacheExtensions");

@@ -27,6 +27,11 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM050_UnboundedQueue);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var channel = KnownTypes.Get(context.Compilation, "System.Threading.Channels.Channel");

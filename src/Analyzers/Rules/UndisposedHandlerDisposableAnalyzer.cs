@@ -30,6 +30,11 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.MEM020_UndisposedHandlerDisposable);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation, OperationKind.PropertyReference);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             var types = DisposableTypes.Create(context.Compilation);

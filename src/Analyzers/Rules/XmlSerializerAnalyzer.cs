@@ -31,6 +31,11 @@ namespace MemoryRetention.Analyzers.Rules
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM060_XmlSerializerPerUnitOfWork);
 
+        /// <inheritdoc />
+
+        protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation);
+
+
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
             // System.Private.Xml is referenced by every .NET project, but the type is resolved once per compilation and
