@@ -4,8 +4,8 @@
 //! measure: heap
 //! unit: of linked token sources kept
 //! invocations: 60,000
-//! flagged-at-least: 5MB
-//! fixed-at-most: 2MB
+//! flagged-at-least: 2MB
+//! fixed-at-most: 1MB
 //
 // A worker links a token source to its stopping token for every item (to add a per-item timeout) and never disposes
 // it: the stopping token's registration list keeps every linked source. The fix disposes it with 'using'.
