@@ -277,7 +277,7 @@ namespace MemoryRetention.Analyzers.Flow
             // SHA256.Create(), Aes.Create(), RandomNumberGenerator.Create(), …
             return original.IsStatic
                 && original.Name == "Create"
-                && containing.ContainingNamespace?.ToDisplayString() == "System.Security.Cryptography";
+                && KnownTypes.IsNamespace(containing.ContainingNamespace, "System.Security.Cryptography");
         }
 
         /// <summary>

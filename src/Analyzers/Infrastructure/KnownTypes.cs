@@ -27,6 +27,55 @@ namespace MemoryRetention.Analyzers.Infrastructure
         private static INamedTypeSymbol? Resolve(Compilation compilation, string metadataName)
             => ReferencedAssemblies.Of(compilation).Find(metadataName);
 
+        /// <summary>
+        /// True when <paramref name="ns"/> is exactly the namespace <paramref name="dottedName"/> ("System.Text"; "" for
+        /// the global namespace). Compared part by part: no display string is built, so hot paths can ask it.
+        /// </summary>
+        public static bool IsNamespace(INamespaceSymbol? ns, string dottedName) => IsNamespace(ns, dottedName, dottedName.Length);
+
+        /// <summary>
+        /// True when <paramref name="type"/>'s original definition is the top-level type with this full metadata name
+        /// ("System.Collections.Generic.Dictionary`2"), wherever it is defined — for the few questions that need no
+        /// look-up at all (a name compared per field or per call); <see cref="Get"/> when the symbol itself is needed.
+        /// </summary>
+        public static bool HasMetadataName(ITypeSymbol? type, string fullMetadataName)
+        {
+            if (type is not INamedTypeSymbol named || named.OriginalDefinition is not { ContainingType: null } definition)
+            {
+                return false;
+            }
+
+            var dot = fullMetadataName.LastIndexOf('.');
+            var name = definition.MetadataName;
+            return name.Length == fullMetadataName.Length - dot - 1
+                && string.CompareOrdinal(fullMetadataName, dot + 1, name, 0, name.Length) == 0
+                && IsNamespace(definition.ContainingNamespace, fullMetadataName, dot < 0 ? 0 : dot);
+        }
+
+        // The namespace against dottedName[0..length), from its last part back to the global namespace.
+        private static bool IsNamespace(INamespaceSymbol? ns, string dottedName, int length)
+        {
+            var end = length;
+            for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            {
+                if (end <= 0)
+                {
+                    return false;
+                }
+
+                var start = dottedName.LastIndexOf('.', end - 1) + 1;
+                var part = ns.Name;
+                if (end - start != part.Length || string.CompareOrdinal(dottedName, start, part, 0, part.Length) != 0)
+                {
+                    return false;
+                }
+
+                end = start - 1;
+            }
+
+            return ns is not null && end <= 0;
+        }
+
         /// <summary>True when <paramref name="type"/> is, derives from, or implements <paramref name="other"/>.</summary>
         public static bool IsOrDerivesFrom(ITypeSymbol? type, INamedTypeSymbol? other)
         {

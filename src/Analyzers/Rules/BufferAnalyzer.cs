@@ -32,9 +32,7 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM013_PoolMisuse);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.ArrayCreation, OperationKind.ObjectCreation, OperationKind.Invocation), symbols: ImmutableArray.Create(SymbolKind.Method));
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
@@ -207,7 +205,7 @@ namespace MemoryRetention.Analyzers.Rules
                 var isBody = handedIn
                     && receiverType is { IsGenericType: true, TypeArguments.Length: 1 }
                     && receiverType.TypeArguments[0].SpecialType == SpecialType.System_Byte
-                    && receiverType.ContainingNamespace?.ToDisplayString() == "System"
+                    && KnownTypes.IsNamespace(receiverType.ContainingNamespace, "System")
                     && receiverType.Name is "ReadOnlyMemory" or "Memory";
                 var isStream = handedIn && memoryStream is not null && SymbolEqualityComparer.Default.Equals(receiverType, memoryStream);
                 if (receiver is null || !(isBody || isStream) || ComparesLength(receiver, invocation, context.CancellationToken))

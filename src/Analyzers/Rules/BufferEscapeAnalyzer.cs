@@ -29,9 +29,7 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM011_BufferEscapes);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.AnonymousFunction, OperationKind.Invocation, OperationKind.SimpleAssignment, OperationKind.FieldReference);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

@@ -30,9 +30,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM040_CaptiveScopedService);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Invocation, OperationKind.SimpleAssignment, OperationKind.FieldInitializer, OperationKind.ParameterReference), symbols: ImmutableArray.Create(SymbolKind.Method));
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

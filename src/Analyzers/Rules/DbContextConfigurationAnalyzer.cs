@@ -30,9 +30,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM068_DbContextInternalServiceProvider);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

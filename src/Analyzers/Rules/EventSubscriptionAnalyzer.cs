@@ -34,9 +34,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM030_EventSubscriptionNotRemoved);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.EventAssignment, OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
@@ -77,7 +75,7 @@ namespace MemoryRetention.Analyzers.Rules
                         }
                         else if (method.Name.StartsWith("Connect", System.StringComparison.Ordinal)
                             && method.Name.EndsWith("Observer", System.StringComparison.Ordinal)
-                            && containing?.ContainingNamespace?.ToDisplayString() == "MassTransit")
+                            && KnownTypes.IsNamespace(containing?.ContainingNamespace, "MassTransit"))
                         {
                             source = "the bus";
                         }

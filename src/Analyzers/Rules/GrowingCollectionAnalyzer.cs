@@ -30,39 +30,38 @@ namespace MemoryRetention.Analyzers.Rules
         public const string BoundedProperty = "bounded";
 
         /// <summary>
-        /// The collections the rule tracks, by metadata name and namespace. Compared by name parts, not resolved per
-        /// compilation: seventeen type lookups were a third of the rule's cost on each IDE edit, for types that only a
-        /// field's or local's own type is compared against.
+        /// The collections the rule tracks, by their simple metadata name. A field's or local's type is compared with
+        /// <see cref="KnownTypes.HasMetadataName"/>, not with looked-up symbols: the question is asked per field and
+        /// per loop, and needs no symbol of its own.
         /// </summary>
-        private static readonly Dictionary<string, string[]> CollectionNames = new Dictionary<string, string[]>(System.StringComparer.Ordinal)
+        private static readonly Dictionary<string, string> CollectionNames = new[]
         {
-            ["Dictionary`2"] = new[] { "System", "Collections", "Generic" },
-            ["List`1"] = new[] { "System", "Collections", "Generic" },
-            ["HashSet`1"] = new[] { "System", "Collections", "Generic" },
-            ["Queue`1"] = new[] { "System", "Collections", "Generic" },
-            ["Stack`1"] = new[] { "System", "Collections", "Generic" },
-            ["SortedDictionary`2"] = new[] { "System", "Collections", "Generic" },
-            ["SortedList`2"] = new[] { "System", "Collections", "Generic" },
-            ["SortedSet`1"] = new[] { "System", "Collections", "Generic" },
-            ["LinkedList`1"] = new[] { "System", "Collections", "Generic" },
-            ["ConcurrentDictionary`2"] = new[] { "System", "Collections", "Concurrent" },
-            ["ConcurrentBag`1"] = new[] { "System", "Collections", "Concurrent" },
-            ["ConcurrentQueue`1"] = new[] { "System", "Collections", "Concurrent" },
-            ["ConcurrentStack`1"] = new[] { "System", "Collections", "Concurrent" },
-            ["ImmutableList`1"] = new[] { "System", "Collections", "Immutable" },
-            ["ImmutableDictionary`2"] = new[] { "System", "Collections", "Immutable" },
-            ["ImmutableHashSet`1"] = new[] { "System", "Collections", "Immutable" },
-            ["StringBuilder"] = new[] { "System", "Text" },
-        };
+            "System.Collections.Generic.Dictionary`2",
+            "System.Collections.Generic.List`1",
+            "System.Collections.Generic.HashSet`1",
+            "System.Collections.Generic.Queue`1",
+            "System.Collections.Generic.Stack`1",
+            "System.Collections.Generic.SortedDictionary`2",
+            "System.Collections.Generic.SortedList`2",
+            "System.Collections.Generic.SortedSet`1",
+            "System.Collections.Generic.LinkedList`1",
+            "System.Collections.Concurrent.ConcurrentDictionary`2",
+            "System.Collections.Concurrent.ConcurrentBag`1",
+            "System.Collections.Concurrent.ConcurrentQueue`1",
+            "System.Collections.Concurrent.ConcurrentStack`1",
+            "System.Collections.Immutable.ImmutableList`1",
+            "System.Collections.Immutable.ImmutableDictionary`2",
+            "System.Collections.Immutable.ImmutableHashSet`1",
+            "System.Text.StringBuilder",
+        }.ToDictionary(n => n.Substring(n.LastIndexOf('.') + 1), System.StringComparer.Ordinal);
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.MEM001_StaticCollectionGrows,
             Descriptors.MEM002_HandlerCollectionGrows);
 
+
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Loop), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {
@@ -76,23 +75,9 @@ namespace MemoryRetention.Analyzers.Rules
         }
 
         private static bool IsCollection(ITypeSymbol? type)
-        {
-            if (type is not INamedTypeSymbol named || !CollectionNames.TryGetValue(named.OriginalDefinition.MetadataName, out var parts))
-            {
-                return false;
-            }
-
-            var ns = named.OriginalDefinition.ContainingNamespace;
-            for (var i = parts.Length - 1; i >= 0; i--, ns = ns.ContainingNamespace)
-            {
-                if (ns is null || ns.IsGlobalNamespace || ns.Name != parts[i])
-                {
-                    return false;
-                }
-            }
-
-            return ns is { IsGlobalNamespace: true } && named.OriginalDefinition.ContainingType is null;
-        }
+            => type is INamedTypeSymbol named
+                && CollectionNames.TryGetValue(named.OriginalDefinition.MetadataName, out var fullName)
+                && KnownTypes.HasMetadataName(named, fullName);
 
         private static bool IsBoundableDictionary(ITypeSymbol type)
             => IsCollection(type) && ((INamedTypeSymbol)type).OriginalDefinition.MetadataName is "Dictionary`2" or "ConcurrentDictionary`2";
@@ -484,8 +469,7 @@ namespace MemoryRetention.Analyzers.Rules
             for (var type = dictionary.TypeArguments[1] as INamedTypeSymbol; type is not null; type = type.BaseType)
             {
                 // Compared by name parts: this runs at symbol start for every private collection field, so no display strings.
-                if (type is { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
-                    or { Name: "MemberInfo", ContainingNamespace: { Name: "Reflection", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } })
+                if (KnownTypes.HasMetadataName(type, "System.Type") || KnownTypes.HasMetadataName(type, "System.Reflection.MemberInfo"))
                 {
                     return true;
                 }

@@ -48,9 +48,7 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM067_ReloadingConfigurationPerUnitOfWork);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

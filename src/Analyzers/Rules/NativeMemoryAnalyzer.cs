@@ -38,9 +38,7 @@ namespace MemoryRetention.Analyzers.Rules
         }
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

@@ -26,9 +26,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM041_ScopeReusedAcrossIterations);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation, OperationKind.ObjectCreation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

@@ -27,9 +27,7 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM063_StringInternOfData);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

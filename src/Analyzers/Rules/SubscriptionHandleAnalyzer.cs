@@ -35,9 +35,7 @@ namespace MemoryRetention.Analyzers.Rules
             Descriptors.MEM033_TimerNotDisposed);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

@@ -30,9 +30,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM051_UnboundedCacheEntry);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.ObjectCreation, OperationKind.Invocation), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

@@ -28,9 +28,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM050_UnboundedQueue);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = new RuleActions(ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation), symbolStarts: ImmutableArray.Create(SymbolKind.NamedType));
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

@@ -31,9 +31,7 @@ namespace MemoryRetention.Analyzers.Rules
             ImmutableArray.Create(Descriptors.MEM020_UndisposedHandlerDisposable);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation, OperationKind.PropertyReference);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

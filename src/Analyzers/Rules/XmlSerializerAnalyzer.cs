@@ -32,9 +32,7 @@ namespace MemoryRetention.Analyzers.Rules
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MEM060_XmlSerializerPerUnitOfWork);
 
         /// <inheritdoc />
-
         protected override RuleActions Actions { get; } = RuleActions.Of(OperationKind.ObjectCreation, OperationKind.Invocation);
-
 
         protected override void OnCompilationStart(CompilationStartAnalysisContext context)
         {

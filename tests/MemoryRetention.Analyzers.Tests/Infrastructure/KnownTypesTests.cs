@@ -191,5 +191,34 @@ namespace MemoryRetention.Analyzers.Tests.Infrastructure
             Assert.Equal("Quartz", KnownTypes.Get(undeclared, "Quartz.IJob")?.ContainingAssembly.Name);
             System.GC.KeepAlive(plain);
         }
+
+        [Fact]
+        public void HasMetadataName_ComparesNameAndEveryNamespacePart()
+        {
+            var compilation = Compile(@"
+namespace Collections.Generic { public class Dictionary<TKey, TValue> { } }
+namespace Other { public class Holder { public class Type { } } }
+namespace Security.Cryptography { public static class Fake { } }
+");
+            var dictionary = KnownTypes.Get(compilation, "System.Collections.Generic.Dictionary`2");
+            var lookalike = compilation.GetTypeByMetadataName("Collections.Generic.Dictionary`2");
+            var nested = compilation.GetTypeByMetadataName("Other.Holder+Type");
+            var constructed = dictionary!.Construct(compilation.GetSpecialType(SpecialType.System_String), compilation.GetSpecialType(SpecialType.System_Int32));
+
+            Assert.True(KnownTypes.HasMetadataName(dictionary, "System.Collections.Generic.Dictionary`2"));
+            Assert.True(KnownTypes.HasMetadataName(constructed, "System.Collections.Generic.Dictionary`2"));
+            Assert.False(KnownTypes.HasMetadataName(lookalike, "System.Collections.Generic.Dictionary`2")); // a namespace part short
+            Assert.False(KnownTypes.HasMetadataName(dictionary, "Collections.Generic.Dictionary`2"));     // a namespace part long
+            Assert.False(KnownTypes.HasMetadataName(dictionary, "System.Collections.Generic.Dictionary`1"));
+            Assert.False(KnownTypes.HasMetadataName(nested, "Other.Type"));                              // nested, not top-level
+            Assert.True(KnownTypes.HasMetadataName(compilation.GetSpecialType(SpecialType.System_String), "System.String"));
+            Assert.False(KnownTypes.HasMetadataName(null, "System.String"));
+
+            Assert.True(KnownTypes.IsNamespace(dictionary.ContainingNamespace, "System.Collections.Generic"));
+            Assert.False(KnownTypes.IsNamespace(lookalike!.ContainingNamespace, "System.Collections.Generic"));
+            Assert.False(KnownTypes.IsNamespace(compilation.GetTypeByMetadataName("Security.Cryptography.Fake")!.ContainingNamespace, "System.Security.Cryptography"));
+            Assert.True(KnownTypes.IsNamespace(compilation.GlobalNamespace, string.Empty));
+            Assert.False(KnownTypes.IsNamespace(compilation.GlobalNamespace, "System"));
+        }
     }
 }
