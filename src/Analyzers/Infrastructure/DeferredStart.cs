@@ -123,34 +123,18 @@ namespace MemoryRetention.Analyzers.Infrastructure
             }
         }
 
-        private void OnOperation(OperationAnalysisContext context)
-        {
-            EnsureStarted();
-            if (_operations.TryGetValue(context.Operation.Kind, out var actions))
-            {
-                foreach (var action in actions)
-                {
-                    action(context);
-                }
-            }
-        }
+        private void OnOperation(OperationAnalysisContext context) => Dispatch(_operations, context.Operation.Kind, context);
 
-        private void OnSymbol(SymbolAnalysisContext context)
-        {
-            EnsureStarted();
-            if (_symbols.TryGetValue(context.Symbol.Kind, out var actions))
-            {
-                foreach (var action in actions)
-                {
-                    action(context);
-                }
-            }
-        }
+        private void OnSymbol(SymbolAnalysisContext context) => Dispatch(_symbols, context.Symbol.Kind, context);
 
-        private void OnSymbolStart(SymbolStartAnalysisContext context)
+        private void OnSymbolStart(SymbolStartAnalysisContext context) => Dispatch(_symbolStarts, context.Symbol.Kind, context);
+
+        // Runs the hook on the first callback, then what it registered for this kind (the tables are read-only after it).
+        private void Dispatch<TKind, TContext>(Dictionary<TKind, List<Action<TContext>>> table, TKind kind, TContext context)
+            where TKind : notnull
         {
             EnsureStarted();
-            if (_symbolStarts.TryGetValue(context.Symbol.Kind, out var actions))
+            if (table.TryGetValue(kind, out var actions))
             {
                 foreach (var action in actions)
                 {

@@ -13,8 +13,10 @@ namespace MemoryRetention.Analyzers.Infrastructure
         /// referenced assemblies that can define it (see <see cref="ReferencedAssemblies"/>).
         /// </summary>
         public static INamedTypeSymbol? Get(Compilation compilation, string metadataName)
-            => PerCompilation.GetValue(compilation, _ => new ConcurrentDictionary<string, INamedTypeSymbol?>(System.StringComparer.Ordinal))
-                .GetOrAdd(metadataName, name => Resolve(compilation, name));
+        {
+            var answers = PerCompilation.GetValue(compilation, _ => new ConcurrentDictionary<string, INamedTypeSymbol?>(System.StringComparer.Ordinal));
+            return answers.TryGetValue(metadataName, out var known) ? known : answers.GetOrAdd(metadataName, Resolve(compilation, metadataName)); // no closure per call
+        }
 
         // Every rule asks for its types at compilation start, and most asked-for framework types are absent (a project
         // references a few of the frameworks recognised). One answer per compilation and name, shared by all rules, found
